@@ -1,0 +1,67 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "keel",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "keel", targets: ["keel"]),
+        .library(name: "KeelCore", targets: ["KeelCore"]),
+        .library(name: "KeelLog", targets: ["KeelLog"]),
+        .library(name: "KeelKafka", targets: ["KeelKafka"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // Pure domain: envelope, JSON, catalog, schemas, partitioning. No I/O, no C, no Keel imports.
+        .target(name: "KeelCore"),
+
+        // The EventLog port and the embedded (SQLite) log.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "KeelLog",
+            dependencies: [
+                "KeelCore", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The Kafka adapter over librdkafka.
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .target(
+            name: "KeelKafka",
+            dependencies: [
+                "KeelCore", "KeelLog", "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The one binary. Only here are adapters wired to commands.
+        .executableTarget(
+            name: "keel",
+            dependencies: [
+                "KeelCore", "KeelLog", "KeelKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Shared by the test targets: where the test servers are, and how to fail loudly without them.
+        .target(
+            name: "KeelTestSupport",
+            dependencies: ["KeelCore", "KeelLog"],
+            path: "Tests/KeelTestSupport"
+        ),
+        .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
+        .testTarget(name: "KeelLogTests", dependencies: ["KeelCore", "KeelLog", "KeelTestSupport"]),
+        .testTarget(name: "KeelKafkaTests", dependencies: ["KeelCore", "KeelLog", "KeelKafka", "KeelTestSupport"]),
+        .testTarget(
+            name: "EventLogConformanceTests",
+            dependencies: ["KeelCore", "KeelLog", "KeelKafka", "KeelTestSupport"]
+        ),
+        .testTarget(name: "KeelCLITests", dependencies: ["KeelCore", "KeelTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,65 @@
+import Foundation
+import Synchronization
+
+/// RFC 9562 version 7 UUIDs: a 48-bit Unix millisecond timestamp, then random bits.
+///
+/// Guarantees: version nibble 7, variant `10`, and strictly increasing values (in byte order,
+/// which is also `uuidString` order) for every call in this process — even many calls within one
+/// millisecond or a clock that steps backwards. Within a millisecond the 74 bits after the
+/// timestamp act as a counter seeded randomly (RFC 9562 §6.2 method 2, "monotonic random").
+public enum UUIDv7 {
+    private struct State {
+        var milliseconds: UInt64 = 0
+        var high: UInt16 = 0  // 12 bits (rand_a)
+        var low: UInt64 = 0  // 62 bits (rand_b)
+    }
+
+    private static let state = Mutex(State())
+
+    public static func generate(now: Date = Date()) -> UUID {
+        let wallClock = UInt64(max(0, (now.timeIntervalSince1970 * 1000).rounded(.down)))
+        let (milliseconds, high, low) = state.withLock { state -> (UInt64, UInt16, UInt64) in
+            if wallClock > state.milliseconds {
+                state.milliseconds = wallClock
+                // Top bit of rand_a clear so the counter has room to grow within this millisecond.
+                state.high = UInt16.random(in: 0...0x7FF)
+                state.low = UInt64.random(in: 0...(1 << 62 - 1))
+            } else {
+                // Same millisecond, or the clock went back: count up from the last value.
+                state.low += 1
+                if state.low >= 1 << 62 {
+                    state.low = 0
+                    state.high += 1
+                    if state.high > 0xFFF {
+                        // 2^74 ids in one millisecond cannot happen; borrow the next millisecond anyway.
+                        state.high = 0
+                        state.milliseconds += 1
+                    }
+                }
+            }
+            return (state.milliseconds, state.high, state.low)
+        }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for index in 0..<6 {
+            bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index)))
+        }
+        bytes[6] = 0x70 | UInt8(truncatingIfNeeded: high >> 8)
+        bytes[7] = UInt8(truncatingIfNeeded: high)
+        bytes[8] = 0x80 | UInt8(truncatingIfNeeded: low >> 56)
+        for index in 9..<16 {
+            bytes[index] = UInt8(truncatingIfNeeded: low >> (8 * (15 - index)))
+        }
+        return UUID(uuid: (
+            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+        ))
+    }
+
+    /// The millisecond timestamp of a version 7 UUID, or `nil` for other versions.
+    public static func milliseconds(of uuid: UUID) -> Int64? {
+        let bytes = uuid.uuid
+        guard bytes.6 >> 4 == 7 else { return nil }
+        let parts = [bytes.0, bytes.1, bytes.2, bytes.3, bytes.4, bytes.5]
+        return parts.reduce(Int64(0)) { $0 << 8 | Int64($1) }
+    }
+}

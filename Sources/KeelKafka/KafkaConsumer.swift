@@ -1,0 +1,452 @@
+import CRdKafka
+import Dispatch
+import KeelLog
+import Logging
+import Synchronization
+
+/// An `EventConsumer` over its own librdkafka consumer.
+///
+/// Threads: every `rd_kafka_consumer_poll` — and therefore the rebalance callback, which librdkafka runs
+/// inside it — happens on `queue`, a serial Dispatch queue owned by this consumer (never the cooperative
+/// pool). `poll(timeout:)` hands one request to that queue, which polls in slices of ≤ 50 ms (so cancellation
+/// and close are prompt) and gathers up to `maxBatchSize` records. `commit`, `committed`, `seek` and
+/// `assignment` are thread-safe in librdkafka and run on the shared blocking queue, so they never wait
+/// behind a long poll.
+///
+/// Rebalances (cooperative-sticky): newly assigned partitions are positioned per `StartPosition` and
+/// `incremental_assign`ed inside the callback, then surfaced as `.assigned`. Revoked partitions are surfaced
+/// as `.revoked` *before* any later records, and their `incremental_unassign` is deferred until the next
+/// `poll` call, so the application can still commit them in between (the group generation is still valid).
+///
+/// `@unchecked Sendable`: fields under "queue-confined" are only touched on `queue`; shared state is in a
+/// `Mutex`; `client` is immutable after `init` and librdkafka's handle is thread-safe.
+final class KafkaConsumer: EventConsumer, @unchecked Sendable {
+    let configuration: ConsumerConfiguration
+    let logger: Logger
+    let groupID: String?
+    let requestTimeoutMs: Int32
+    let queue = DispatchQueue(label: "keel.kafka.consumer")
+    private(set) var client: RDKafkaClient!
+
+    // queue-confined
+    private var pending: [ConsumerEvent] = []
+    private var pendingHead = 0
+    private var currentBatch: [ConsumedRecord] = []
+    private var revokedAwaitingUnassign: RDKafkaTopicPartitionList?
+    private var closing = false
+    private var topicNames: [OpaquePointer: String] = [:]
+    private var lastPollError: String?
+
+    struct Shared {
+        var closed = false
+        /// Per partition, records below this offset are skipped (`.offset(n)` past the end means "wait for n").
+        var floors: [TopicPartition: Int64] = [:]
+        var revoking: Set<TopicPartition> = []
+    }
+    let shared = Mutex(Shared())
+
+    init(configuration: ConsumerConfiguration, log: KafkaLogConfiguration, logger: Logger) throws {
+        guard configuration.maxBatchSize > 0 else {
+            throw EventLogError(.invalidArgument, "maxBatchSize must be positive, not \(configuration.maxBatchSize)")
+        }
+        self.configuration = configuration
+        self.logger = logger
+        self.requestTimeoutMs = RDKafka.milliseconds(log.requestTimeout)
+        switch configuration.subscription {
+        case .group(let id, _): groupID = id
+        case .partitions(_, let commitGroup): groupID = commitGroup
+        }
+        let reset: String
+        switch configuration.start {
+        case .committed(fallback: .latest), .latest: reset = "latest"
+        default: reset = "earliest"
+        }
+        let config = RDKafkaConfig()
+        // Without group.id, librdkafka ≥ 2.x reports "Unknown group" on every poll, even for assign():
+        // explicit-partition consumers without a commit group get a private one that is never committed to.
+        let effectiveGroup = groupID ?? "keel-unnamed-\(UInt64.random(in: 0...UInt64.max))"
+        try config.apply(log.consumerDefaults(groupID: effectiveGroup, autoOffsetReset: reset))
+        try config.apply(log.properties)
+        try config.apply(log.consumerProperties)
+        let context = RDClientContext(logger: logger, rebalance: { [weak self] rk, err, partitions in
+            guard let self else { _ = rd_kafka_assign(rk, nil); return }
+            self.rebalanced(rk, err, partitions)
+        })
+        self.client = try RDKafkaClient(kind: .consumer, config: config, context: context)
+    }
+
+    deinit {
+        if !shared.withLock({ $0.closed }) { client?.destroy() }
+    }
+
+    /// Checks the topics, then subscribes (group) or assigns (explicit partitions).
+    func start() async throws {
+        let client = self.client!
+        let timeoutMs = requestTimeoutMs
+        let topics = try await RDBlocking.run { try client.allTopics(timeoutMs: timeoutMs) }
+        switch configuration.subscription {
+        case .group(_, let names):
+            guard !names.isEmpty else { throw EventLogError(.invalidArgument, "a group subscription needs at least one topic") }
+            for name in names where topics[name] == nil {
+                throw EventLogError(.unknownTopic, "topic \(name) does not exist")
+            }
+            try await onQueue { consumer in
+                let list = RDKafkaTopicPartitionList(capacity: names.count)
+                for name in names { list.add(TopicPartition(name, Int32(RD_KAFKA_PARTITION_UA)), offset: Int64(RD_KAFKA_OFFSET_INVALID)) }
+                let err = rd_kafka_subscribe(client.handle, list.list)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw RDKafka.error(err, "subscribe to \(names)") }
+                _ = rd_kafka_poll_set_consumer(client.handle)
+                _ = consumer
+            }
+        case .partitions(let partitions, _):
+            for tp in partitions {
+                guard let topic = topics[tp.topic] else { throw EventLogError(.unknownTopic, "topic \(tp.topic) does not exist") }
+                guard tp.partition >= 0, tp.partition < topic.partitions else {
+                    throw EventLogError(.unknownPartition, "partition \(tp.partition) does not exist in \(tp.topic) (\(topic.partitions) partitions)")
+                }
+            }
+            try await onQueue { consumer in
+                _ = rd_kafka_poll_set_consumer(client.handle)
+                let list = RDKafkaTopicPartitionList(partitions, offset: Int64(RD_KAFKA_OFFSET_INVALID))
+                try consumer.position(list, for: consumer.configuration.start)
+                let err = rd_kafka_assign(client.handle, list.list)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw RDKafka.error(err, "assign \(partitions)") }
+                consumer.pending.append(.assigned(partitions.sorted()))
+            }
+        }
+    }
+
+    /// Runs `body` on the consumer's queue.
+    private func onQueue<T: Sendable>(_ body: @escaping @Sendable (KafkaConsumer) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try body(self) }) }
+        }
+    }
+
+    // MARK: Positions
+
+    /// Sets each element's start offset per `start` (queue or blocking thread: it may query the broker).
+    func position(_ list: RDKafkaTopicPartitionList, for start: StartPosition) throws {
+        let elements = list.elements
+        switch start {
+        case .committed(let fallback):
+            if groupID != nil {
+                // INVALID = "the group's committed offset", then auto.offset.reset (= fallback).
+                for e in elements { list.setOffset(at: e.index, Int64(RD_KAFKA_OFFSET_INVALID)) }
+            } else {
+                let logical = fallback == .earliest ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END
+                for e in elements { list.setOffset(at: e.index, Int64(logical)) }
+            }
+            clearFloors(elements.map(\.topicPartition))
+        case .earliest:
+            for e in elements { list.setOffset(at: e.index, Int64(RD_KAFKA_OFFSET_BEGINNING)) }
+            clearFloors(elements.map(\.topicPartition))
+        case .latest:
+            for e in elements { list.setOffset(at: e.index, Int64(RD_KAFKA_OFFSET_END)) }
+            clearFloors(elements.map(\.topicPartition))
+        case .offset(let offset):
+            let target = max(0, offset)
+            for e in elements { list.setOffset(at: e.index, target) }
+            shared.withLock { s in for e in elements { s.floors[e.topicPartition] = target } }
+        case .timestampMs(let ts):
+            let offsets = try RDOffsets.forTimestamp(client, elements.map(\.topicPartition), timestampMs: ts, timeoutMs: requestTimeoutMs)
+            for e in elements { list.setOffset(at: e.index, offsets[e.topicPartition] ?? Int64(RD_KAFKA_OFFSET_END)) }
+            clearFloors(elements.map(\.topicPartition))
+        }
+    }
+
+    private func clearFloors(_ partitions: [TopicPartition]) {
+        shared.withLock { s in for tp in partitions { s.floors.removeValue(forKey: tp) } }
+    }
+
+    // MARK: Rebalance (on `queue`, inside rd_kafka_consumer_poll / consumer_close)
+
+    private func rebalanced(_ rk: OpaquePointer, _ err: rd_kafka_resp_err_t, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+        let list = RDKafkaTopicPartitionList(borrowing: partitions)
+        switch err {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            do {
+                try position(list, for: configuration.start)
+            } catch {
+                logger.warning("positioning assigned partitions failed, using committed offsets: \(error)")
+                for e in list.elements { list.setOffset(at: e.index, Int64(RD_KAFKA_OFFSET_INVALID)) }
+            }
+            if cooperative {
+                if let error = rd_kafka_incremental_assign(rk, partitions) {
+                    logger.error("\(RDKafka.error(consuming: error, "incremental assign"))")
+                }
+            } else {
+                _ = rd_kafka_assign(rk, partitions)
+            }
+            let assigned = list.partitions.sorted()
+            if !assigned.isEmpty || !cooperative {
+                flushBatch()
+                pending.append(.assigned(assigned))
+            }
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            let revoked = list.partitions.sorted()
+            flushBatch()
+            pending.append(.revoked(revoked))
+            if closing {
+                unassign(rk, list, cooperative: cooperative)
+            } else {
+                // Deferred to the next poll(): commits of the revoked partitions stay possible until then.
+                revokedAwaitingUnassign = RDKafkaTopicPartitionList(copying: partitions)
+                shared.withLock { s in s.revoking.formUnion(revoked) }
+            }
+        default:
+            logger.warning("consumer group rebalance error: \(RDKafka.name(err)) (\(RDKafka.reason(err)))")
+            if cooperative && rd_kafka_assignment_lost(rk) == 0 {
+                if let error = rd_kafka_incremental_unassign(rk, partitions) { rd_kafka_error_destroy(error) }
+            } else {
+                _ = rd_kafka_assign(rk, nil)
+            }
+        }
+    }
+
+    private func unassign(_ rk: OpaquePointer, _ list: RDKafkaTopicPartitionList, cooperative: Bool) {
+        if cooperative {
+            if let error = rd_kafka_incremental_unassign(rk, list.list) {
+                logger.warning("\(RDKafka.error(consuming: error, "incremental unassign"))")
+            }
+        } else {
+            _ = rd_kafka_assign(rk, nil)
+        }
+        let partitions = list.partitions
+        shared.withLock { s in
+            s.revoking.subtract(partitions)
+            for tp in partitions { s.floors.removeValue(forKey: tp) }
+        }
+    }
+
+    private func completeDeferredUnassign() {
+        guard let list = revokedAwaitingUnassign else { return }
+        revokedAwaitingUnassign = nil
+        let rk = client.handle
+        unassign(rk, list, cooperative: String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE")
+    }
+
+    private func flushBatch() {
+        guard !currentBatch.isEmpty else { return }
+        pending.append(.records(currentBatch))
+        currentBatch = []
+    }
+
+    private func popPending() -> ConsumerEvent? {
+        guard pendingHead < pending.count else { return nil }
+        let event = pending[pendingHead]
+        pendingHead += 1
+        if pendingHead == pending.count {
+            pending.removeAll(keepingCapacity: true)
+            pendingHead = 0
+        }
+        return event
+    }
+
+    private var hasPending: Bool { pendingHead < pending.count }
+
+    // MARK: Poll
+
+    final class Cancellation: Sendable {
+        let flag = Atomic<Bool>(false)
+    }
+
+    func poll(timeout: Duration) async throws -> ConsumerEvent? {
+        let cancellation = Cancellation()
+        let timeoutMs = Int(RDKafka.milliseconds(timeout))
+        return try await withTaskCancellationHandler {
+            try await onQueue { consumer in try consumer.servePoll(timeoutMs: timeoutMs, cancellation: cancellation) }
+        } onCancel: {
+            cancellation.flag.store(true, ordering: .releasing)
+        }
+    }
+
+    /// One poll request, on `queue`.
+    private func servePoll(timeoutMs: Int, cancellation: Cancellation) throws -> ConsumerEvent? {
+        if shared.withLock({ $0.closed }) { throw EventLogError(.closed, "the consumer is closed") }
+        if let event = popPending() { return event }
+        completeDeferredUnassign()
+        let rk = client.handle
+        let maxBatch = configuration.maxBatchSize
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(timeoutMs))
+        var (floors, revoking) = shared.withLock { ($0.floors, $0.revoking) }
+        var checkedState = ContinuousClock.now
+        currentBatch.reserveCapacity(min(maxBatch, 4096))
+        while true {
+            if cancellation.flag.load(ordering: .acquiring) { break }
+            let waitMs: Int32
+            if currentBatch.isEmpty {
+                let remaining = ContinuousClock.now.duration(to: deadline)
+                waitMs = Int32(clamping: max(0, min(50, RDKafka.milliseconds(remaining))))
+            } else {
+                waitMs = 0
+            }
+            guard let message = rd_kafka_consumer_poll(rk, waitMs) else {
+                if !currentBatch.isEmpty || hasPending { break }
+                if ContinuousClock.now >= deadline { break }
+                continue
+            }
+            defer { rd_kafka_message_destroy(message) }
+            if hasPending { (floors, revoking) = shared.withLock { ($0.floors, $0.revoking) } }
+            let m = message.pointee
+            if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                try handle(message)
+                if hasPending { break }
+                continue
+            }
+            let topic = topicName(m.rkt)
+            // Refresh floors now and then (seek() may change them from another thread).
+            if ContinuousClock.now - checkedState > .milliseconds(100) {
+                (floors, revoking) = shared.withLock { ($0.floors, $0.revoking) }
+                checkedState = ContinuousClock.now
+            }
+            if !floors.isEmpty || !revoking.isEmpty {
+                let tp = TopicPartition(topic, m.partition)
+                if revoking.contains(tp) { continue }
+                if let floor = floors[tp], m.offset < floor { continue }
+            }
+            currentBatch.append(ConsumedRecord(
+                topic: topic,
+                partition: m.partition,
+                offset: m.offset,
+                timestampMs: rd_kafka_message_timestamp(message, nil),
+                key: rdBytes(m.key, m.key_len),
+                value: rdBytes(m.payload, m.len),
+                headers: RDKafkaHeaders.read(message)
+            ))
+            if currentBatch.count >= maxBatch || hasPending { break }
+        }
+        flushBatch()
+        return popPending()
+    }
+
+    private func topicName(_ rkt: OpaquePointer?) -> String {
+        guard let rkt else { return "" }
+        if let name = topicNames[rkt] { return name }
+        let name = String(cString: rd_kafka_topic_name(rkt))
+        topicNames[rkt] = name
+        return name
+    }
+
+    /// A consumer error message: fatal ones are thrown, the rest logged (librdkafka retries them itself).
+    private func handle(_ message: UnsafeMutablePointer<rd_kafka_message_t>) throws {
+        let err = message.pointee.err
+        if err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return }
+        var errstr = [CChar](repeating: 0, count: 512)
+        let fatal = rd_kafka_fatal_error(client.handle, &errstr, errstr.count)
+        if fatal != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw RDKafka.error(fatal, "Kafka consumer failed", detail: RDKafka.string(errstr))
+        }
+        let text = rd_kafka_message_errstr(message).map { String(cString: $0) } ?? RDKafka.reason(err)
+        if text != lastPollError {
+            logger.warning("Kafka consumer: \(RDKafka.name(err)): \(text)")
+            lastPollError = text
+        }
+    }
+
+    // MARK: Offsets
+
+    func commit(_ offsets: [PartitionOffset]) async throws {
+        guard !offsets.isEmpty else { return }
+        try checkOpen()
+        guard groupID != nil else {
+            throw EventLogError(.invalidArgument, "this consumer has no group to commit to (set commitGroup)")
+        }
+        let client = self.client!
+        try await RDBlocking.run {
+            let list = RDKafkaTopicPartitionList(capacity: offsets.count)
+            for o in offsets { list.add(o.topicPartition, offset: o.offset) }
+            let err = rd_kafka_commit(client.handle, list.list, 0)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw RDKafka.error(err, "commit", detail: client.lastErrorText) }
+            if let error = list.firstError("commit of") { throw error }
+        }
+    }
+
+    func committed(_ partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] {
+        guard !partitions.isEmpty else { return [:] }
+        try checkOpen()
+        guard groupID != nil else { return [:] }
+        let client = self.client!
+        let timeoutMs = requestTimeoutMs
+        return try await RDBlocking.run {
+            let list = RDKafkaTopicPartitionList(partitions)
+            let err = rd_kafka_committed(client.handle, list.list, timeoutMs)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw RDKafka.error(err, "committed offsets", detail: client.lastErrorText) }
+            if let error = list.firstError("committed offset of") { throw error }
+            var result: [TopicPartition: Int64] = [:]
+            for e in list.elements where e.offset >= 0 { result[e.topicPartition] = e.offset }
+            return result
+        }
+    }
+
+    func seek(_ partition: TopicPartition, to position: StartPosition) async throws {
+        try checkOpen()
+        guard try await assignment().contains(partition) else {
+            throw EventLogError(.invalidArgument, "cannot seek \(partition): not assigned to this consumer")
+        }
+        let client = self.client!
+        let timeoutMs = requestTimeoutMs
+        try await RDBlocking.run { [self] in
+            let list = RDKafkaTopicPartitionList([partition])
+            var start = position
+            if case .committed(let fallback) = position {
+                // Resolve now: seek needs a concrete (or logical) offset.
+                let committedList = RDKafkaTopicPartitionList([partition])
+                if groupID != nil, rd_kafka_committed(client.handle, committedList.list, timeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR,
+                   let offset = committedList.elements.first?.offset, offset >= 0 {
+                    start = .offset(offset)
+                } else {
+                    start = fallback == .earliest ? .earliest : .latest
+                }
+            }
+            try self.position(list, for: start)
+            if let error = rd_kafka_seek_partitions(client.handle, list.list, timeoutMs) {
+                throw RDKafka.error(consuming: error, "seek \(partition)")
+            }
+            if let error = list.firstError("seek") { throw error }
+        }
+    }
+
+    func assignment() async throws -> [TopicPartition] {
+        try checkOpen()
+        let client = self.client!
+        let revoking = shared.withLock { $0.revoking }
+        return try await RDBlocking.run {
+            var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+            let err = rd_kafka_assignment(client.handle, &list)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw RDKafka.error(err, "assignment") }
+            guard let list else { return [] }
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            return RDKafkaTopicPartitionList(borrowing: list).partitions.filter { !revoking.contains($0) }.sorted()
+        }
+    }
+
+    private func checkOpen() throws {
+        if shared.withLock({ $0.closed }) { throw EventLogError(.closed, "the consumer is closed") }
+    }
+
+    // MARK: Close
+
+    func close() async throws {
+        let first = shared.withLock { s -> Bool in
+            defer { s.closed = true }
+            return !s.closed
+        }
+        guard first else { return }
+        try await onQueue { consumer in
+            consumer.closing = true
+            consumer.completeDeferredUnassign()
+            let rk = consumer.client.handle
+            if consumer.groupID != nil || true {
+                let err = rd_kafka_consumer_close(rk)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    consumer.logger.debug("consumer close: \(RDKafka.name(err))")
+                }
+            }
+            consumer.client.destroy()
+            consumer.pending = []
+            consumer.currentBatch = []
+        }
+    }
+}

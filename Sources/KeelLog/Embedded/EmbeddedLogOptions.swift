@@ -1,0 +1,52 @@
+/// How an `EmbeddedEventLog` opens its directory and how hard it works to keep data safe.
+public struct EmbeddedLogOptions: Sendable {
+    public enum Mode: Sendable, Hashable {
+        /// The one process that may append, commit and administer. Takes `DIR/writer.lock`.
+        case writer
+        /// Consume and describe beside a writer (e.g. `keel tail` next to `keel serve`). Takes no
+        /// lock; produce, commit, create and delete fail with `.invalidArgument`.
+        case readOnly
+    }
+
+    /// When an acknowledged write reaches stable storage.
+    public enum FsyncPolicy: Sendable, Hashable {
+        /// SQLite `synchronous=FULL` in WAL mode: the WAL is fsync'ed at every commit, before any
+        /// produce or commit of that transaction is acknowledged. An acknowledged record survives
+        /// a process crash, a kernel panic and a power loss. (Default.)
+        case everyCommit
+        /// SQLite `synchronous=NORMAL` in WAL mode: the WAL is written (into the OS page cache)
+        /// at every commit and fsync'ed only at checkpoints. An acknowledged record survives a
+        /// crash of the process, but the last transactions before a power loss or kernel panic
+        /// may be lost (the database itself stays consistent).
+        case onCheckpoint
+    }
+
+    public var mode: Mode
+    public var fsync: FsyncPolicy
+    /// How often the writer thread enforces `retention.ms` / `cleanup.policy`; `nil` = only when
+    /// `enforceRetention` is called.
+    public var retentionInterval: Duration?
+    /// How long a group member may take to acknowledge a revocation (by polling again or
+    /// closing) before its partitions are handed to another member anyway.
+    public var rebalanceTimeout: Duration
+    /// Threads (each with its own read-only SQLite connection) serving consumer reads.
+    public var readerThreads: Int
+    /// The largest record (key + value + headers) accepted, in bytes.
+    public var maxRecordBytes: Int
+
+    public init(
+        mode: Mode = .writer,
+        fsync: FsyncPolicy = .everyCommit,
+        retentionInterval: Duration? = .seconds(60),
+        rebalanceTimeout: Duration = .seconds(30),
+        readerThreads: Int = 2,
+        maxRecordBytes: Int = 64 * 1024 * 1024
+    ) {
+        self.mode = mode
+        self.fsync = fsync
+        self.retentionInterval = retentionInterval
+        self.rebalanceTimeout = rebalanceTimeout
+        self.readerThreads = max(1, readerThreads)
+        self.maxRecordBytes = maxRecordBytes
+    }
+}

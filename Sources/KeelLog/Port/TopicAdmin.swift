@@ -1,0 +1,34 @@
+/// What a topic should look like: the input of `EventLog.createTopic`.
+///
+/// `config` holds Kafka topic configs by their Kafka names (`cleanup.policy`, `retention.ms`,
+/// `segment.bytes`, …). The embedded log honours `cleanup.policy` and `retention.ms` /
+/// `retention.bytes`, and stores the rest so that `describeTopic` reports them back.
+public struct TopicSpec: Sendable, Hashable {
+    public var name: String
+    public var partitions: Int32
+    public var replicationFactor: Int16
+    public var config: [String: String]
+
+    public init(name: String, partitions: Int32, replicationFactor: Int16 = 1, config: [String: String] = [:]) {
+        self.name = name
+        self.partitions = partitions
+        self.replicationFactor = replicationFactor
+        self.config = config
+    }
+}
+
+/// A topic as the log reports it.
+public struct TopicDescription: Sendable, Hashable {
+    public var name: String
+    public var partitions: Int32
+    public var replicationFactor: Int16
+    /// Configs explicitly set on the topic (not broker defaults).
+    public var config: [String: String]
+
+    public init(name: String, partitions: Int32, replicationFactor: Int16, config: [String: String]) {
+        self.name = name
+        self.partitions = partitions
+        self.replicationFactor = replicationFactor
+        self.config = config
+    }
+}
