@@ -9,10 +9,14 @@ let package = Package(
         .library(name: "KeelCore", targets: ["KeelCore"]),
         .library(name: "KeelLog", targets: ["KeelLog"]),
         .library(name: "KeelKafka", targets: ["KeelKafka"]),
+        .library(name: "KeelStore", targets: ["KeelStore"]),
+        .library(name: "KeelMongo", targets: ["KeelMongo"]),
+        .library(name: "KeelRuntime", targets: ["KeelRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Pure domain: envelope, JSON, catalog, schemas, partitioning. No I/O, no C, no Keel imports.
@@ -38,11 +42,41 @@ let package = Package(
             ]
         ),
 
+        // The ProjectionStore port and the embedded (SQLite) store.
+        .target(
+            name: "KeelStore",
+            dependencies: [
+                "KeelCore", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The MongoDB adapter over libmongoc/libbson.
+        .systemLibrary(name: "CMongoC", pkgConfig: "libmongoc-1.0", providers: [.apt(["libmongoc-dev", "libbson-dev"])]),
+        .target(
+            name: "KeelMongo",
+            dependencies: [
+                "KeelCore", "KeelStore", "CMongoC",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Processor and projector runtime: partitions, checkpoints, dead letters, replay.
+        .target(
+            name: "KeelRuntime",
+            dependencies: [
+                "KeelCore", "KeelLog", "KeelStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // The one binary. Only here are adapters wired to commands.
         .executableTarget(
             name: "keel",
             dependencies: [
-                "KeelCore", "KeelLog", "KeelKafka",
+                "KeelCore", "KeelLog", "KeelKafka", "KeelStore", "KeelMongo", "KeelRuntime",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -51,7 +85,7 @@ let package = Package(
         // Shared by the test targets: where the test servers are, and how to fail loudly without them.
         .target(
             name: "KeelTestSupport",
-            dependencies: ["KeelCore", "KeelLog"],
+            dependencies: ["KeelCore", "KeelLog", "KeelStore"],
             path: "Tests/KeelTestSupport"
         ),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
@@ -62,6 +96,16 @@ let package = Package(
             dependencies: ["KeelCore", "KeelLog", "KeelKafka", "KeelTestSupport"]
         ),
         .testTarget(name: "KeelCLITests", dependencies: ["KeelCore", "KeelTestSupport"]),
+        .testTarget(name: "KeelStoreTests", dependencies: ["KeelCore", "KeelStore", "KeelTestSupport"]),
+        .testTarget(name: "KeelMongoTests", dependencies: ["KeelCore", "KeelStore", "KeelMongo", "KeelTestSupport"]),
+        .testTarget(
+            name: "ProjectionStoreConformanceTests",
+            dependencies: ["KeelCore", "KeelStore", "KeelMongo", "KeelTestSupport"]
+        ),
+        .testTarget(
+            name: "KeelRuntimeTests",
+            dependencies: ["KeelCore", "KeelLog", "KeelStore", "KeelRuntime", "KeelTestSupport"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -36,6 +36,8 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
     private var closing = false
     private var topicNames: [OpaquePointer: String] = [:]
     private var lastPollError: String?
+    private var batchBuffer: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>?
+    private var consumerQueue: OpaquePointer?
 
     struct Shared {
         var closed = false
@@ -76,7 +78,11 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
     }
 
     deinit {
-        if !shared.withLock({ $0.closed }) { client?.destroy() }
+        if !shared.withLock({ $0.closed }) {
+            if let consumerQueue { rd_kafka_queue_destroy(consumerQueue) }
+            client?.destroy()
+        }
+        batchBuffer?.deallocate()
     }
 
     /// Checks the topics, then subscribes (group) or assigns (explicit partitions).
@@ -263,6 +269,10 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
     }
 
     /// One poll request, on `queue`.
+    ///
+    /// Takes whatever is already fetched with `rd_kafka_consume_batch_queue(…, 0, …)` (one lock round per
+    /// batch instead of per record) and, when nothing is there, waits in `rd_kafka_consumer_poll` slices of
+    /// ≤ 50 ms. Both serve the rebalance callback; `hasPending` tells that one ran.
     private func servePoll(timeoutMs: Int, cancellation: Cancellation) throws -> ConsumerEvent? {
         if shared.withLock({ $0.closed }) { throw EventLogError(.closed, "the consumer is closed") }
         if let event = popPending() { return event }
@@ -270,55 +280,68 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         let rk = client.handle
         let maxBatch = configuration.maxBatchSize
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(timeoutMs))
-        var (floors, revoking) = shared.withLock { ($0.floors, $0.revoking) }
-        var checkedState = ContinuousClock.now
+        var filters = shared.withLock { Filters(floors: $0.floors, revoking: $0.revoking) }
+        if batchBuffer == nil { batchBuffer = .allocate(capacity: maxBatch) }
+        let buffer = batchBuffer!
+        if consumerQueue == nil { consumerQueue = rd_kafka_queue_get_consumer(rk) }
         currentBatch.reserveCapacity(min(maxBatch, 4096))
         while true {
             if cancellation.flag.load(ordering: .acquiring) { break }
-            let waitMs: Int32
-            if currentBatch.isEmpty {
-                let remaining = ContinuousClock.now.duration(to: deadline)
-                waitMs = Int32(clamping: max(0, min(50, RDKafka.milliseconds(remaining))))
+            let room = maxBatch - currentBatch.count
+            let n = consumerQueue.map { rd_kafka_consume_batch_queue($0, 0, buffer, room) } ?? 0
+            if n > 0 {
+                // Seek (another thread) may have moved floors; a rebalance callback may have run.
+                filters = shared.withLock { Filters(floors: $0.floors, revoking: $0.revoking) }
+                for i in 0..<n {
+                    guard let message = buffer[i] else { continue }
+                    try accept(message, filters)
+                    rd_kafka_message_destroy(message)
+                }
             } else {
-                waitMs = 0
-            }
-            guard let message = rd_kafka_consumer_poll(rk, waitMs) else {
                 if !currentBatch.isEmpty || hasPending { break }
-                if ContinuousClock.now >= deadline { break }
-                continue
+                let remaining = ContinuousClock.now.duration(to: deadline)
+                if remaining <= .zero { break }
+                let waitMs = Int32(clamping: max(1, min(50, RDKafka.milliseconds(remaining))))
+                guard let message = rd_kafka_consumer_poll(rk, waitMs) else { continue }
+                filters = shared.withLock { Filters(floors: $0.floors, revoking: $0.revoking) }
+                defer { rd_kafka_message_destroy(message) }
+                try accept(message, filters)
             }
-            defer { rd_kafka_message_destroy(message) }
-            if hasPending { (floors, revoking) = shared.withLock { ($0.floors, $0.revoking) } }
-            let m = message.pointee
-            if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                try handle(message)
-                if hasPending { break }
-                continue
-            }
-            let topic = topicName(m.rkt)
-            // Refresh floors now and then (seek() may change them from another thread).
-            if ContinuousClock.now - checkedState > .milliseconds(100) {
-                (floors, revoking) = shared.withLock { ($0.floors, $0.revoking) }
-                checkedState = ContinuousClock.now
-            }
-            if !floors.isEmpty || !revoking.isEmpty {
-                let tp = TopicPartition(topic, m.partition)
-                if revoking.contains(tp) { continue }
-                if let floor = floors[tp], m.offset < floor { continue }
-            }
-            currentBatch.append(ConsumedRecord(
-                topic: topic,
-                partition: m.partition,
-                offset: m.offset,
-                timestampMs: rd_kafka_message_timestamp(message, nil),
-                key: rdBytes(m.key, m.key_len),
-                value: rdBytes(m.payload, m.len),
-                headers: RDKafkaHeaders.read(message)
-            ))
             if currentBatch.count >= maxBatch || hasPending { break }
         }
         flushBatch()
         return popPending()
+    }
+
+    private struct Filters {
+        var floors: [TopicPartition: Int64]
+        var revoking: Set<TopicPartition>
+        var isEmpty: Bool { floors.isEmpty && revoking.isEmpty }
+    }
+
+    /// Copies one message into `currentBatch` (or handles its error). Does not destroy it.
+    @inline(__always)
+    private func accept(_ message: UnsafeMutablePointer<rd_kafka_message_t>, _ filters: Filters) throws {
+        let m = message.pointee
+        if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            try handle(message)
+            return
+        }
+        let topic = topicName(m.rkt)
+        if !filters.isEmpty {
+            let tp = TopicPartition(topic, m.partition)
+            if filters.revoking.contains(tp) { return }
+            if let floor = filters.floors[tp], m.offset < floor { return }
+        }
+        currentBatch.append(ConsumedRecord(
+            topic: topic,
+            partition: m.partition,
+            offset: m.offset,
+            timestampMs: rd_kafka_message_timestamp(message, nil),
+            key: rdBytes(m.key, m.key_len),
+            value: rdBytes(m.payload, m.len),
+            headers: RDKafkaHeaders.read(message)
+        ))
     }
 
     private func topicName(_ rkt: OpaquePointer?) -> String {
@@ -437,12 +460,14 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         try await onQueue { consumer in
             consumer.closing = true
             consumer.completeDeferredUnassign()
+            if let queue = consumer.consumerQueue { rd_kafka_queue_destroy(queue) }
+            consumer.consumerQueue = nil
+            consumer.batchBuffer?.deallocate()
+            consumer.batchBuffer = nil
             let rk = consumer.client.handle
-            if consumer.groupID != nil || true {
-                let err = rd_kafka_consumer_close(rk)
-                if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                    consumer.logger.debug("consumer close: \(RDKafka.name(err))")
-                }
+            let err = rd_kafka_consumer_close(rk)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                consumer.logger.debug("consumer close: \(RDKafka.name(err))")
             }
             consumer.client.destroy()
             consumer.pending = []

@@ -240,9 +240,8 @@ import Testing
 
 @Suite struct UUIDv7Tests {
     @Test func versionVariantAndTimestamp() {
-        // Later than any other test's clock: the generator is process-wide and never goes back.
         let now = Date(timeIntervalSince1970: 2_000_000_000.123)
-        let uuid = UUIDv7.generate(now: now)
+        let uuid = UUIDv7Generator().next(now: now)
         let bytes = uuid.uuid
         #expect(bytes.6 >> 4 == 7)
         #expect(bytes.8 >> 6 == 0b10)
@@ -252,16 +251,17 @@ import Testing
     }
 
     @Test func strictlyIncreasingWithinAMillisecondAndAcrossClockSteps() {
+        let generator = UUIDv7Generator()
         let fixed = Date(timeIntervalSince1970: 1_900_000_000)
-        var previous = UUIDv7.generate(now: fixed).uuidString
+        var previous = generator.next(now: fixed).uuidString
         for index in 0..<5000 {
             // Same millisecond, then a clock that steps back: order must still hold.
             let now = index == 2500 ? fixed.addingTimeInterval(-10) : fixed
-            let next = UUIDv7.generate(now: now).uuidString
+            let next = generator.next(now: now).uuidString
             #expect(next > previous)
             previous = next
         }
-        let later = UUIDv7.generate(now: fixed.addingTimeInterval(1)).uuidString
+        let later = generator.next(now: fixed.addingTimeInterval(1)).uuidString
         #expect(later > previous)
     }
 

@@ -89,6 +89,11 @@ struct EmbeddedStorageTests {
         #expect(try await resumed.committed([TopicPartition("durable", 0)]) == [TopicPartition("durable", 0): 7])
         try await resumed.close()
         try await second.shutdown()
+
+        // With no writer running, a read-only instance still reads everything.
+        let reader = try EmbeddedEventLog(directory: directory.path, options: .init(mode: .readOnly), logger: quietLogger())
+        #expect(try await readAll(reader, "durable", partitions: 2, count: 102).count == 102)
+        try await reader.shutdown()
     }
 
     @Test("retention removes old records, compaction keeps the latest per key, offsets are never reused")

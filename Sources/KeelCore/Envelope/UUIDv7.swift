@@ -8,15 +8,37 @@ import Synchronization
 /// millisecond or a clock that steps backwards. Within a millisecond the 74 bits after the
 /// timestamp act as a counter seeded randomly (RFC 9562 §6.2 method 2, "monotonic random").
 public enum UUIDv7 {
+    /// The process-wide generator behind `generate(now:)`.
+    public static let shared = UUIDv7Generator()
+
+    public static func generate(now: Date = Date()) -> UUID {
+        shared.next(now: now)
+    }
+
+    /// The millisecond timestamp of a version 7 UUID, or `nil` for other versions.
+    public static func milliseconds(of uuid: UUID) -> Int64? {
+        let bytes = uuid.uuid
+        guard bytes.6 >> 4 == 7 else { return nil }
+        let parts = [bytes.0, bytes.1, bytes.2, bytes.3, bytes.4, bytes.5]
+        return parts.reduce(Int64(0)) { $0 << 8 | Int64($1) }
+    }
+}
+
+/// A source of strictly increasing UUIDv7 values; thread-safe (its state sits under a mutex).
+/// Separate instances are independent, so a test can drive its own clock without moving the
+/// process-wide generator.
+public final class UUIDv7Generator: Sendable {
     private struct State {
         var milliseconds: UInt64 = 0
         var high: UInt16 = 0  // 12 bits (rand_a)
         var low: UInt64 = 0  // 62 bits (rand_b)
     }
 
-    private static let state = Mutex(State())
+    private let state = Mutex(State())
 
-    public static func generate(now: Date = Date()) -> UUID {
+    public init() {}
+
+    public func next(now: Date = Date()) -> UUID {
         let wallClock = UInt64(max(0, (now.timeIntervalSince1970 * 1000).rounded(.down)))
         let (milliseconds, high, low) = state.withLock { state -> (UInt64, UInt16, UInt64) in
             if wallClock > state.milliseconds {
@@ -53,13 +75,5 @@ public enum UUIDv7 {
             bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
             bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
         ))
-    }
-
-    /// The millisecond timestamp of a version 7 UUID, or `nil` for other versions.
-    public static func milliseconds(of uuid: UUID) -> Int64? {
-        let bytes = uuid.uuid
-        guard bytes.6 >> 4 == 7 else { return nil }
-        let parts = [bytes.0, bytes.1, bytes.2, bytes.3, bytes.4, bytes.5]
-        return parts.reduce(Int64(0)) { $0 << 8 | Int64($1) }
     }
 }

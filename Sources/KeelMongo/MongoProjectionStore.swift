@@ -1,0 +1,3 @@
+// Placeholder until the MongoDB adapter lands.
+import CMongoC
+import KeelStore

@@ -1,0 +1,2 @@
+// Placeholder until the projector runtime lands.
+import KeelStore
