@@ -13,7 +13,7 @@ swift build --build-tests -Xswiftc -warnings-as-errors
 cleanup() { Scripts/kafka-runtime.sh stop-tansu || true; }
 trap cleanup EXIT INT TERM
 KEEL_TEST_KAFKA="$(Scripts/kafka-runtime.sh start-tansu)"
-export KEEL_TEST_KAFKA
+export KEEL_TEST_KAFKA KEEL_TEST_KAFKA_FLAVOR=tansu
 export KEEL_REQUIRE_INTEGRATION=1
 # Debian's librdkafka 2.0.2 cannot talk to tansu (fixed in 2.2): run with the newer runtime first.
 LD_LIBRARY_PATH="$(Scripts/kafka-runtime.sh libdir)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"

@@ -282,7 +282,7 @@ public final class KafkaEventLog: EventLog {
             guard let metadata = try producer.allTopics(timeoutMs: timeoutMs)[name] else { return nil }
             var config: [String: String] = [:]
             do {
-                config = try Self.explicitConfigs(producer, topic: name, timeoutMs: timeoutMs)
+                config = try Self.topicConfigs(producer, topic: name, timeoutMs: timeoutMs)
             } catch {
                 // Brokers without DescribeConfigs (or refusing it) still describe partitions; configs stay empty.
                 logger.debug("describeConfigs for \(name) failed, reporting no configs: \(error)")
@@ -291,8 +291,11 @@ public final class KafkaEventLog: EventLog {
         }
     }
 
-    /// Configs set explicitly on the topic (`DYNAMIC_TOPIC_CONFIG`), via DescribeConfigs.
-    static func explicitConfigs(_ client: RDKafkaClient, topic: String, timeoutMs: Int32) throws -> [String: String] {
+    /// The topic's effective configs via DescribeConfigs, whatever their source.
+    ///
+    /// Effective values, not only `DYNAMIC_TOPIC_CONFIG` ones: drift is about what the broker
+    /// does, and some Kafka-protocol brokers (tansu) label configs set at creation as defaults.
+    static func topicConfigs(_ client: RDKafkaClient, topic: String, timeoutMs: Int32) throws -> [String: String] {
         guard let resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic) else { return [:] }
         defer { rd_kafka_ConfigResource_destroy(resource) }
         let event = try client.admin(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeoutMs: timeoutMs, what: "describe configs of \(topic)") { rk, options, queue in
@@ -309,7 +312,7 @@ public final class KafkaEventLog: EventLog {
         var config: [String: String] = [:]
         for i in 0..<entryCount {
             guard let entry = entries[i] else { continue }
-            guard rd_kafka_ConfigEntry_source(entry) == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG else { continue }
+            guard rd_kafka_ConfigEntry_is_sensitive(entry) == 0 else { continue }
             guard let name = rd_kafka_ConfigEntry_name(entry) else { continue }
             config[String(cString: name)] = rd_kafka_ConfigEntry_value(entry).map { String(cString: $0) } ?? ""
         }

@@ -28,6 +28,10 @@ public struct KafkaLogConfiguration: Sendable {
     public var batchMaxRecords: Int
     /// `client.id` prefix of the clients this log creates.
     public var clientID: String
+    /// The largest record the producer sends (`message.max.bytes`; librdkafka's own default of
+    /// 1 MB refuses larger records before they reach the broker). The topic's
+    /// `max.message.bytes` must allow it too on a real Kafka cluster.
+    public var maxRecordBytes: Int
 
     public init(bootstrapServers: String) {
         self.bootstrapServers = bootstrapServers
@@ -42,6 +46,7 @@ public struct KafkaLogConfiguration: Sendable {
         self.batchSizeBytes = 1_000_000
         self.batchMaxRecords = 10_000
         self.clientID = "keel"
+        self.maxRecordBytes = 16 << 20
     }
 
     /// The producer's librdkafka properties, Keel defaults overridden by the user's.
@@ -57,6 +62,8 @@ public struct KafkaLogConfiguration: Sendable {
             "batch.size": String(batchSizeBytes),
             "batch.num.messages": String(batchMaxRecords),
             "message.timeout.ms": String(RDKafka.milliseconds(deliveryTimeout)),
+            // Room for the record batch framing around the largest record.
+            "message.max.bytes": String(max(maxRecordBytes + 64 * 1024, batchSizeBytes)),
             "socket.connection.setup.timeout.ms": String(max(1000, RDKafka.milliseconds(connectTimeout))),
         ]
     }

@@ -106,13 +106,27 @@ struct ConsumeConformanceTests {
                 OutgoingRecord(key: nil, value: bytes("\($0)"), timestampMs: base + Int64($0) * 1000, partition: 0)
             }, to: topic)
             let tp = TopicPartition(topic, 0)
+            // tansu answers every timestamp lookup with offset 0 (INFRA.md's known gaps). Every log
+            // must still never skip a record at or after the timestamp; exact offsets are checked
+            // everywhere else and marked as a known issue on tansu.
+            let tansuGap = kind == .kafka && TestServers.kafkaIsTansu
 
-            #expect(try await log.offsets(topic: topic, atTimestampMs: base + 42_000)[0] == 42)
-            #expect(try await log.offsets(topic: topic, atTimestampMs: base + 41_500)[0] == 42)
+            let exactLookup = try await log.offsets(topic: topic, atTimestampMs: base + 42_000)[0]
+            let betweenLookup = try await log.offsets(topic: topic, atTimestampMs: base + 41_500)[0]
+            #expect((exactLookup ?? .max) <= 42 && (betweenLookup ?? .max) <= 42)
+            withKnownIssue("tansu: ListOffsets by timestamp returns 0") {
+                #expect(exactLookup == 42)
+                #expect(betweenLookup == 42)
+            } when: { tansuGap }
 
-            let byTime = try await readRecords(log, topic: topic, partitions: 1, count: 58, start: .timestampMs(base + 42_000))
-            #expect(byTime.first?.offset == 42)
-            #expect(byTime.count == 58)
+            let fromTime = try await log.makeConsumer(.init(subscription: .partitions([tp]), start: .timestampMs(base + 42_000), maxBatchSize: 100))
+            let byTime = try await collect(from: fromTime, throughOffset: 99)
+            try await fromTime.close()
+            #expect(Set(byTime.map(\.offset)).isSuperset(of: 42..<100))
+            withKnownIssue("tansu: ListOffsets by timestamp returns 0") {
+                #expect(byTime.first?.offset == 42)
+                #expect(byTime.count == 58)
+            } when: { tansuGap }
 
             let byOffset = try await readRecords(log, topic: topic, partitions: 1, count: 10, start: .offset(90))
             #expect(byOffset.map(\.offset) == Array(90..<100))
@@ -123,9 +137,13 @@ struct ConsumeConformanceTests {
             try await consumer.seek(tp, to: .offset(17))
             let again = try await collect(from: consumer, count: 83)
             #expect(again.first?.offset == 17)
+            #expect(again.last?.offset == 99)
             try await consumer.seek(tp, to: .timestampMs(base + 95_000))
-            let late = try await collect(from: consumer, count: 5)
-            #expect(late.map(\.offset) == Array(95..<100))
+            let late = try await collect(from: consumer, throughOffset: 99)
+            #expect(Set(late.map(\.offset)).isSuperset(of: 95..<100))
+            withKnownIssue("tansu: ListOffsets by timestamp returns 0") {
+                #expect(late.map(\.offset) == Array(95..<100))
+            } when: { tansuGap }
             try await consumer.close()
         }
     }

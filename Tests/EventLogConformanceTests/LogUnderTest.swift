@@ -106,6 +106,18 @@ func collect(from consumer: any EventConsumer, count: Int, timeout: Duration = .
     return records
 }
 
+/// Polls `consumer` until it has delivered the record at `lastOffset` (or `timeout` passed).
+func collect(from consumer: any EventConsumer, throughOffset lastOffset: Int64, timeout: Duration = .seconds(30)) async throws -> [ConsumedRecord] {
+    var records: [ConsumedRecord] = []
+    let deadline = ContinuousClock.now.advanced(by: timeout)
+    while records.last?.offset != lastOffset, ContinuousClock.now < deadline {
+        if case .records(let batch) = try await consumer.poll(timeout: .milliseconds(250)) {
+            records.append(contentsOf: batch)
+        }
+    }
+    return records
+}
+
 /// Polls until the consumer reports an assignment (group join), returning it.
 func awaitAssignment(_ consumer: any EventConsumer, timeout: Duration = .seconds(30)) async throws -> [TopicPartition] {
     let deadline = ContinuousClock.now.advanced(by: timeout)

@@ -51,7 +51,8 @@ struct ProduceConformanceTests {
     @Test("keys, values and headers round-trip byte-exact", arguments: LogUnderTest.allCases)
     func byteExactRoundTrip(kind: LogUnderTest) async throws {
         try await withLog(kind) { log in
-            let topic = try await makeTopic(log, partitions: 1)
+            // Kafka refuses records over 1 MiB unless the topic allows them.
+            let topic = try await makeTopic(log, partitions: 1, config: ["max.message.bytes": "10485760"])
             let allBytes = (0...255).map { UInt8($0) }
             let big = (0..<(5 * 1024 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
             let headers = [

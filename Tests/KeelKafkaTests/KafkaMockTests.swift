@@ -145,9 +145,12 @@ struct KafkaMockTests {
     @Test func deliveryFailureIsReportedPerRecord() async throws {
         let mock = try RDMockCluster()
         let topic = uniqueTopic("fail")
-        let log = try await makeLog(mock.bootstrapServers) { $0.deliveryTimeout = .seconds(2) }
+        let log = try await makeLog(mock.bootstrapServers) {
+            $0.deliveryTimeout = .seconds(2)
+            $0.maxRecordBytes = 1 << 20
+        }
         mock.createTopic(topic, partitions: 1)
-        // A record over the producer's message.max.bytes (1 MB default) is refused locally; the others pass.
+        // A record over the producer's limit (maxRecordBytes → message.max.bytes) is refused locally; the others pass.
         let big = [UInt8](repeating: 7, count: 2_000_000)
         let records = [
             OutgoingRecord(key: nil, value: bytes("a")),

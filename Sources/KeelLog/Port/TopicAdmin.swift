@@ -22,7 +22,9 @@ public struct TopicDescription: Sendable, Hashable {
     public var name: String
     public var partitions: Int32
     public var replicationFactor: Int16
-    /// Configs explicitly set on the topic (not broker defaults).
+    /// The topic's effective configs as the log reports them: every config set on the topic,
+    /// and, where the log reports them (Kafka), broker defaults too. Compare the keys you care
+    /// about; don't expect the set of keys to be the same on every log.
     public var config: [String: String]
 
     public init(name: String, partitions: Int32, replicationFactor: Int16, config: [String: String]) {
