@@ -84,6 +84,14 @@ struct TopicsCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Option(help: "text or json") var format: OutputFormat = .text
         @Flag(help: "Show what would change without changing anything.") var dryRun = false
+        @Option(name: .customLong("replication-factor"), help: "Override the catalog's replication factor (production clusters use 3).")
+        var replicationFactor: Int16?
+
+        func validate() throws {
+            if let replicationFactor, replicationFactor < 1 {
+                throw ValidationError("--replication-factor must be at least 1")
+            }
+        }
 
         func run() async throws {
             let catalog = try global.loadCatalog()
@@ -95,7 +103,7 @@ struct TopicsCommand: AsyncParsableCommand {
                     if plan.action == .create, !dryRun {
                         _ = try await log.createTopic(TopicSpec(
                             name: topic.name, partitions: topic.partitions,
-                            replicationFactor: topic.replicationFactor, config: topic.kafkaConfig
+                            replicationFactor: replicationFactor ?? topic.replicationFactor, config: topic.kafkaConfig
                         ))
                     }
                     plans.append(plan)
