@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+
+/// A few dedicated threads, each with its own read-only SQLite connection, that serve reads
+/// (find, query, count, aggregate, checkpoints) so that no SQLite call ever blocks Swift's
+/// cooperative thread pool. WAL mode lets them read beside the writer.
+///
+/// NOTE `@unchecked Sendable`: the mutable state (`jobs`, `stopping`, `running`) is only touched
+/// while holding `condition`; connections never leave the thread that opened them.
+final class ReaderPool: @unchecked Sendable {
+    typealias Job = (SQLiteConnection?, StoreError?) -> Void
+
+    private let condition = NSCondition()
+    private var jobs: [Job] = []
+    private var stopping = false
+    private var running = 0
+    private var exitWaiters: [CheckedContinuation<Void, Never>] = []
+
+    init(databasePath: String, threads: Int, logger: Logger) {
+        running = threads
+        for index in 0..<threads {
+            let thread = Thread { [self] in
+                // A connection that cannot open still serves jobs, by failing them clearly.
+                var connection: SQLiteConnection?
+                var openError: StoreError?
+                do throws(StoreError) {
+                    let opened = try SQLiteConnection(path: databasePath, readOnly: true)
+                    try opened.execute("PRAGMA cache_size=-32768; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY")
+                    connection = opened
+                } catch {
+                    openError = error
+                    logger.error("embedded store reader could not open \(databasePath): \(error)")
+                }
+                self.loop(connection, openError)
+            }
+            thread.name = "keel-store-reader-\(index)"
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    private func loop(_ connection: SQLiteConnection?, _ openError: StoreError?) {
+        var connection = connection
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !stopping { condition.wait() }
+            if jobs.isEmpty && stopping {
+                running -= 1
+                let waiters = running == 0 ? exitWaiters : []
+                condition.unlock()
+                connection = nil  // close on this thread
+                for waiter in waiters { waiter.resume() }
+                return
+            }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job(connection, openError)
+        }
+    }
+
+    /// Runs `body` on a reader thread and returns its result.
+    func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let job: Job = { connection, openError in
+                guard let connection else {
+                    continuation.resume(throwing: openError ?? StoreError(.closed, "the embedded store reader is closed"))
+                    return
+                }
+                do {
+                    continuation.resume(returning: try body(connection))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            condition.lock()
+            if stopping {
+                condition.unlock()
+                continuation.resume(throwing: StoreError(.closed, "the embedded store was shut down"))
+                return
+            }
+            jobs.append(job)
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Lets queued jobs finish, then stops the threads and closes their connections.
+    func stop() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            condition.lock()
+            stopping = true
+            if running == 0 {
+                condition.unlock()
+                continuation.resume()
+                return
+            }
+            exitWaiters.append(continuation)
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// Signals the threads to stop without waiting (from `deinit`).
+    func stopNow() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}

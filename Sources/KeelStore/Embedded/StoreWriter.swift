@@ -1,0 +1,228 @@
+import Dispatch
+import Foundation
+import KeelCore
+import Logging
+
+/// The one thread that writes the store's database.
+///
+/// Every mutation (apply, ensureIndexes, promote, drop, TTL purge) is a job queued here. The
+/// thread drains *all* pending jobs into one transaction (group commit: concurrent applies of
+/// different projections share one fsync), runs each job inside its own SAVEPOINT so a failing
+/// job (a duplicate key, a type error) rolls back alone and whole, commits, and only then
+/// resumes the callers, so a returned `apply` means "durable". Jobs run in queue order, so
+/// batches of one projection apply in call order.
+///
+/// NOTE `@unchecked Sendable`: the queue (`jobs`, `stopping`, `exited`, `exitWaiters`) is only
+/// touched while holding `condition`. Everything else that is mutable (`db`, the caches) is
+/// touched only by the writer thread: after `init` hands over, no other thread reads or writes it.
+final class StoreWriter: @unchecked Sendable {
+    struct Job {
+        /// Runs on the writer thread inside the job's savepoint; returns what to do once the
+        /// transaction is committed. A throw rolls back the savepoint and fails the job alone.
+        let execute: (StoreWriter) throws -> () -> Void
+        let fail: (StoreError) -> Void
+    }
+
+    private let condition = NSCondition()
+    private var jobs: [Job] = []
+    private var stopping = false
+    private var exited = false
+    private var exitWaiters: [CheckedContinuation<Void, Never>] = []
+
+    // Writer-thread state.
+    private(set) var db: SQLiteConnection?
+    /// Index declarations per physical collection, loaded on first use.
+    var indexCache: [String: CollectionIndexes] = [:]
+    /// (projection, generation) pairs known to be in `generations`.
+    var knownGenerations: Set<CollectionSet> = []
+
+    let databasePath: String
+    let options: EmbeddedStoreOptions
+    let logger: Logger
+
+    /// Starts the thread, which opens (or creates) the database; throws what opening reported.
+    init(databasePath: String, options: EmbeddedStoreOptions, logger: Logger) throws {
+        self.databasePath = databasePath
+        self.options = options
+        self.logger = logger
+        // The opening result crosses from the writer thread to this one exactly once, ordered
+        // by the semaphore.
+        let opened = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var openError: StoreError?
+        let thread = Thread { [self] in
+            do throws(StoreError) {
+                try self.openDatabase()
+            } catch {
+                openError = error
+                self.db = nil
+                self.condition.lock()
+                self.exited = true
+                self.condition.unlock()
+                opened.signal()
+                return
+            }
+            opened.signal()
+            self.loop()
+        }
+        thread.name = "keel-store-writer"
+        thread.stackSize = 1 << 22
+        thread.start()
+        opened.wait()
+        if let openError { throw openError }
+    }
+
+    private func openDatabase() throws(StoreError) {
+        let db = try SQLiteConnection(path: databasePath, readOnly: false)
+        try db.execute("PRAGMA journal_mode=WAL")
+        try db.execute("""
+            PRAGMA synchronous=\(options.fsync == .everyCommit ? "FULL" : "NORMAL");
+            PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=4096;
+            PRAGMA journal_size_limit=67108864; PRAGMA temp_store=MEMORY
+            """)
+        let count = try db.statement("SELECT count(*) FROM sqlite_master")
+        let hasTables = try count.step() && count.int64(0) > 0
+        count.reset()
+        if hasTables { try StoreSchema.checkFormat(db) }
+        try db.execute("BEGIN IMMEDIATE; \(StoreSchema.schema) COMMIT")
+        self.db = db
+    }
+
+    // MARK: Thread
+
+    private func loop() {
+        var nextPurge = options.ttlInterval.map { ContinuousClock.now.advanced(by: $0) }
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !stopping {
+                if let deadline = nextPurge {
+                    let seconds = Double((deadline - ContinuousClock.now).components.seconds)
+                        + Double((deadline - ContinuousClock.now).components.attoseconds) / 1e18
+                    if seconds <= 0 || !condition.wait(until: Date(timeIntervalSinceNow: seconds)) { break }
+                } else {
+                    condition.wait()
+                }
+            }
+            if jobs.isEmpty && stopping {
+                condition.unlock()
+                break
+            }
+            var batch = jobs
+            jobs.removeAll(keepingCapacity: true)
+            condition.unlock()
+            if let deadline = nextPurge, ContinuousClock.now >= deadline, let interval = options.ttlInterval {
+                batch.append(purgeJob(nowMs: StoreSchema.nowMs(), completion: nil))
+                nextPurge = ContinuousClock.now.advanced(by: interval)
+            }
+            if !batch.isEmpty { process(batch) }
+        }
+        db = nil  // finalizes statements and closes on this thread
+        condition.lock()
+        exited = true
+        let waiters = exitWaiters
+        exitWaiters = []
+        condition.unlock()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// One transaction for the whole group; one savepoint per job.
+    private func process(_ batch: [Job]) {
+        guard let db else {
+            for job in batch { job.fail(StoreError(.closed, "the embedded store writer is closed")) }
+            return
+        }
+        var deliveries: [() -> Void] = []
+        var failed: [(Job, StoreError)] = []
+        var succeeded: [Job] = []
+        do throws(StoreError) {
+            try db.execute("BEGIN IMMEDIATE")
+        } catch {
+            for job in batch { job.fail(error) }
+            return
+        }
+        for job in batch {
+            do {
+                try db.execute("SAVEPOINT job")
+                let delivery = try job.execute(self)
+                try db.execute("RELEASE job")
+                deliveries.append(delivery)
+                succeeded.append(job)
+            } catch {
+                try? db.execute("ROLLBACK TO job; RELEASE job")
+                forgetCaches()
+                failed.append((job, (error as? StoreError) ?? StoreError(.internalError, "\(error)")))
+            }
+        }
+        do throws(StoreError) {
+            try db.execute("COMMIT")
+        } catch {
+            logger.error("embedded store commit failed, rolled back: \(error)")
+            try? db.execute("ROLLBACK")
+            forgetCaches()
+            for job in succeeded { job.fail(error) }
+            for (job, failure) in failed { job.fail(failure) }
+            return
+        }
+        for delivery in deliveries { delivery() }
+        for (job, failure) in failed { job.fail(failure) }
+    }
+
+    /// After a rollback the caches may describe rows that no longer exist.
+    func forgetCaches() {
+        indexCache.removeAll()
+        knownGenerations.removeAll()
+    }
+
+    // MARK: Submitting
+
+    /// Queues `body` for the writer thread and returns its result once it is committed.
+    func submit<T: Sendable>(_ body: @escaping (StoreWriter) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            enqueue(Job(
+                execute: { writer in
+                    let value = try body(writer)
+                    return { continuation.resume(returning: value) }
+                },
+                fail: { continuation.resume(throwing: $0) }))
+        }
+    }
+
+    private func enqueue(_ job: Job) {
+        condition.lock()
+        if stopping || exited {
+            condition.unlock()
+            job.fail(StoreError(.closed, "the embedded store was shut down"))
+            return
+        }
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Finishes queued jobs, then stops the thread and closes the database.
+    func stop() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            condition.lock()
+            stopping = true
+            if exited {
+                condition.unlock()
+                continuation.resume()
+                return
+            }
+            exitWaiters.append(continuation)
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    func stopNow() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    func requireDB() throws(StoreError) -> SQLiteConnection {
+        guard let db else { throw StoreError(.closed, "the embedded store writer is closed") }
+        return db
+    }
+}
