@@ -1,0 +1,214 @@
+import KeelCore
+import KeelLog
+import KeelStore
+import Logging
+
+/// Whether work is live (the projector service) or a rebuild (`Replayer`). The only difference
+/// is side effects: only live work announces dead letters on the dead-letter topic; both record
+/// them as documents of the generation they build, so a replay rebuilds the blocked state too.
+public enum ProjectionMode: Sendable, Hashable {
+    case live
+    case replay
+}
+
+/// Turns consumed records into atomic projection batches for one generation: decode, upcast,
+/// project, per-key dead letters, operator requests, merge, apply with the checkpoint.
+///
+/// Used by one task at a time (the projector service's or the replayer's run loop); not Sendable.
+/// Guarantees: records at or behind `positions` are dropped before projection (redelivery
+/// never double-counts); every batch carries the positions of every record it consumed, so a
+/// crash before `apply` returns redoes it and a crash after skips it; a record of a blocked key
+/// is parked, never applied out of order.
+final class ProjectionEngine {
+    let projector: any Projector
+    let upcasters: UpcasterChain
+    let log: any EventLog
+    let store: any ProjectionStore
+    let target: CollectionSet
+    let mode: ProjectionMode
+    let logger: Logger
+    let backoff: Backoff
+
+    /// Next offset to apply per partition this engine owns.
+    var positions: [TopicPartition: Int64] = [:]
+    /// Blocked keys: the poison entry first, then what is parked behind it, in offset order.
+    var blocked: [BlockKey: [DeadLetterEntry]] = [:]
+    /// Poison entries of keyless records (they block nothing), by document id.
+    var keyless: [String: DeadLetterEntry] = [:]
+    /// Events processed (including parked and dead-lettered), for progress reporting.
+    private(set) var processed = 0
+
+    init(
+        projector: any Projector, upcasters: UpcasterChain, log: any EventLog, store: any ProjectionStore,
+        target: CollectionSet, mode: ProjectionMode, backoff: Backoff = Backoff(), logger: Logger
+    ) {
+        self.projector = projector
+        self.upcasters = upcasters
+        self.log = log
+        self.store = store
+        self.target = target
+        self.mode = mode
+        self.backoff = backoff
+        self.logger = logger
+    }
+
+    /// The projector's topics plus the dead-letter topic (operator requests arrive there).
+    var subscribedTopics: [String] {
+        Array(Set(projector.topics).union([DeadLetterEvents.topic])).sorted()
+    }
+
+    var label: String { "projector \(target)" }
+
+    /// Reloads the blocked keys from the store (the store is authoritative).
+    func loadDeadLetters() async throws {
+        let entries = try await backoff.run("\(label): reading dead letters", logger: logger) {
+            try await self.store.deadLetters(self.target)
+        }
+        blocked = [:]
+        keyless = [:]
+        for entry in entries.sorted(by: { ($0.partition, $0.offset) < ($1.partition, $1.offset) }) {
+            if let blockKey = entry.blockKey {
+                blocked[blockKey, default: []].append(entry)
+            } else {
+                keyless[entry.documentID] = entry
+            }
+        }
+        // The poison entry leads each key (offsets alone could put a re-poisoned parked one later).
+        for (key, entries) in blocked {
+            blocked[key] = entries.filter { $0.status == .poison } + entries.filter { $0.status == .parked }
+        }
+    }
+
+    /// Reads the stored checkpoint for `partitions` (nil where the generation has none).
+    func storedPositions(_ partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] {
+        let checkpoint = try await backoff.run("\(label): reading the checkpoint", logger: logger) {
+            try await self.store.checkpoint(self.target)
+        }
+        var result: [TopicPartition: Int64] = [:]
+        for partition in partitions {
+            result[partition] = checkpoint?.positions[LogPosition(partition.topic, partition.partition)]
+        }
+        return result
+    }
+
+    enum Outcome {
+        /// Everything was applied (or had been before); `positions` moved.
+        case applied
+        /// The store refused a batch as already applied: someone else moved the checkpoint
+        /// (a rebalance race, a promoted replay). Re-read it and seek before going on.
+        case resync
+    }
+
+    /// Projects and applies `records` (ordered per partition). Returns after the last batch.
+    func process(_ records: [ConsumedRecord]) async throws -> Outcome {
+        var unit = Unit()
+        for record in records {
+            let partition = record.topicPartition
+            guard let position = positions[partition], record.offset >= position else { continue }
+            processed += 1
+            let decoded = Self.decode(record)
+            if record.topic == DeadLetterEvents.topic, case .success(let event) = decoded,
+                let request = DeadLetterRequest(event, projection: projector.name)
+            {
+                guard try await flush(&unit) else { return .resync }
+                var requestUnit = Unit()
+                requestUnit.positions[partition] = record.offset + 1
+                try await carryOut(request, into: &requestUnit)
+                guard try await flush(&requestUnit) else { return .resync }
+                continue
+            }
+            unit.positions[partition] = record.offset + 1
+            guard projector.topics.contains(record.topic) else { continue }
+            handle(record, decoded: decoded, into: &unit)
+        }
+        return try await flush(&unit) ? .applied : .resync
+    }
+
+    /// One atomic batch in the making.
+    struct Unit {
+        var changes: [DocumentChange] = []
+        var notices: [OutgoingRecord] = []
+        var positions: [TopicPartition: Int64] = [:]
+    }
+
+    private func handle(_ record: ConsumedRecord, decoded: Result<CloudEvent, ProjectionError>, into unit: inout Unit) {
+        let key = record.key.flatMap { String(validating: $0, as: UTF8.self) }
+        let blockKey = key.map { BlockKey(topic: record.topic, key: $0) }
+        let event = try? decoded.get()
+        if let blockKey, let poison = blocked[blockKey]?.first {
+            let entry = DeadLetterEntry(
+                projection: projector.name, topic: record.topic, partition: record.partition, offset: record.offset, key: key,
+                status: .parked, blockedBy: poison.id, eventID: event?.id, eventType: event?.type, timestampMs: record.timestampMs)
+            blocked[blockKey]!.append(entry)
+            note(entry, event: event, into: &unit)
+            return
+        }
+        switch project(record, decoded: decoded) {
+        case .success(let changes):
+            unit.changes += changes
+        case .failure(let error):
+            let entry = DeadLetterEntry(
+                projection: projector.name, topic: record.topic, partition: record.partition, offset: record.offset, key: key,
+                status: .poison, error: error, eventID: event?.id, eventType: event?.type, timestampMs: record.timestampMs)
+            if let blockKey { blocked[blockKey] = [entry] } else { keyless[entry.documentID] = entry }
+            logger.warning("\(label): dead-lettered \(entry.id) (key \(key ?? "none")): \(error)")
+            note(entry, event: event, into: &unit)
+        }
+    }
+
+    func note(_ entry: DeadLetterEntry, event: CloudEvent?, into unit: inout Unit) {
+        unit.changes.append(entry.replacement)
+        if mode == .live { unit.notices.append(DeadLetterEvents.notice(for: entry, originalEvent: event)) }
+    }
+
+    static func decode(_ record: ConsumedRecord) -> Result<CloudEvent, ProjectionError> {
+        do {
+            return .success(try KafkaBinding.decode(key: record.key, value: record.value, headers: record.headers))
+        } catch {
+            return .failure(ProjectionError(code: "decode", "not a CloudEvent: \(error.description)"))
+        }
+    }
+
+    /// Upcasts and projects one record: the whole poison verdict in one place.
+    func project(_ record: ConsumedRecord, decoded: Result<CloudEvent, ProjectionError>) -> Result<[DocumentChange], ProjectionError> {
+        do throws(ProjectionError) {
+            let event = try decoded.get()
+            let lifted = try upcasters.upcast(event, to: projector.dataVersions[event.type])
+            let projected = ProjectedEvent(
+                event: lifted, topic: record.topic, partition: record.partition, offset: record.offset,
+                timestampMs: record.timestampMs, key: record.key.flatMap { String(validating: $0, as: UTF8.self) })
+            return .success(try projector.project(projected))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Applies a unit: notices first (live), then the changes with the checkpoint, atomically.
+    /// Returns false when the store reports the batch as already applied.
+    func flush(_ unit: inout Unit) async throws -> Bool {
+        defer { unit = Unit() }
+        guard !unit.positions.isEmpty else { return true }
+        if !unit.notices.isEmpty {
+            // Before the batch: a crash in between re-announces (at-least-once notices) rather
+            // than leaving a blocked key nobody was told about.
+            let notices = unit.notices
+            _ = try await backoff.run("\(label): writing to \(DeadLetterEvents.topic)", logger: logger) {
+                try await self.log.produce(notices, to: DeadLetterEvents.topic)
+            }
+        }
+        var checkpoint = ProjectionCheckpoint()
+        for (partition, offset) in unit.positions {
+            checkpoint.positions[LogPosition(partition.topic, partition.partition)] = offset
+        }
+        let batch = ProjectionBatch(target: target, changes: ChangeMerger.merge(unit.changes), checkpoint: checkpoint)
+        let outcome = try await backoff.run("\(label): store \(store.description)", logger: logger) {
+            try await self.store.apply(batch)
+        }
+        guard outcome == .applied else {
+            logger.notice("\(label): a batch was already applied (checkpoint moved elsewhere); resynchronising")
+            return false
+        }
+        positions.merge(unit.positions) { Swift.max($0, $1) }
+        return true
+    }
+}

@@ -1,0 +1,166 @@
+import KeelCore
+import KeelLog
+import KeelStore
+import Logging
+import ServiceLifecycle
+
+/// Runs one projector live: consumer group `keel.projector.<name>` over its topics (plus the
+/// dead-letter topic, for operator requests), projecting into the live generation.
+///
+/// Guarantees:
+/// - **The store is authoritative.** On every assignment each partition is sought to the
+///   store's checkpoint (its start when there is none); Kafka commits, made after each applied
+///   batch, only spare the seek work for other tools.
+/// - **Exactly-once effect.** Changes and the checkpoint are applied atomically; records behind
+///   the checkpoint are dropped before projection; a batch the store reports as already applied
+///   makes the service re-read the checkpoint and seek (nothing is counted twice).
+/// - **Outages pause, never skip.** Store or log failures are retried with capped backoff, with
+///   one warning when paused and one notice on resume.
+/// - **Graceful shutdown** (SIGTERM through `ServiceGroup`): the batch in hand is finished and
+///   its checkpoint written, offsets are committed, the consumer is closed.
+public final class ProjectorService: Service {
+    public struct Configuration: Sendable {
+        /// Upper bound on records per poll (one atomic batch, before merging).
+        public var maxBatchSize: Int = 5000
+        /// Return from `run()` once every partition has reached the end of the log (tests, batch
+        /// jobs, `keel serve --exit-when-caught-up`).
+        public var stopWhenCaughtUp = false
+        public var initialBackoff: Duration = .milliseconds(100)
+        public var maximumBackoff: Duration = .seconds(30)
+
+        public init() {}
+    }
+
+    public let projector: any Projector
+    let log: any EventLog
+    let store: any ProjectionStore
+    let upcasters: UpcasterChain
+    let configuration: Configuration
+    let logger: Logger
+    let onReady: @Sendable (String) -> Void
+
+    /// `onReady` is called once, with the projector's name, after its first assignment.
+    public init(
+        projector: any Projector, log: any EventLog, store: any ProjectionStore, upcasters: UpcasterChain = .standard,
+        configuration: Configuration = .init(), logger: Logger, onReady: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.projector = projector
+        self.log = log
+        self.store = store
+        self.upcasters = upcasters
+        self.configuration = configuration
+        self.logger = logger
+        self.onReady = onReady
+    }
+
+    /// The consumer group of a projector.
+    public static func group(of projection: String) -> String { "keel.projector.\(projection)" }
+
+    public func run() async throws {
+        let backoff = Backoff(initial: configuration.initialBackoff, maximum: configuration.maximumBackoff)
+        let engine = ProjectionEngine(
+            projector: projector, upcasters: upcasters, log: log, store: store, target: .live(projector.name), mode: .live,
+            backoff: backoff, logger: logger)
+        try await ensureDeadLetterIndex()
+        try await engine.loadDeadLetters()
+        let consumer = try await backoff.run("\(engine.label): joining \(Self.group(of: projector.name))", logger: logger) {
+            try await self.log.makeConsumer(ConsumerConfiguration(
+                subscription: .group(id: Self.group(of: self.projector.name), topics: engine.subscribedTopics),
+                start: .committed(fallback: .earliest), maxBatchSize: self.configuration.maxBatchSize))
+        }
+        do {
+            try await loop(engine, consumer)
+            try await commit(engine, consumer)
+            try await consumer.close()
+        } catch {
+            try? await consumer.close()
+            throw error
+        }
+        logger.info("\(engine.label): stopped at \(engine.positions.count) partition position(s)")
+    }
+
+    private func loop(_ engine: ProjectionEngine, _ consumer: any EventConsumer) async throws {
+        var ready = false
+        // Graceful shutdown is checked between batches only: a batch in hand is always finished.
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            guard let event = try await consumer.poll(timeout: .milliseconds(200)) else {
+                if configuration.stopWhenCaughtUp, ready, try await caughtUp(engine, consumer) { return }
+                continue
+            }
+            switch event {
+            case .assigned(let partitions):
+                try await seek(partitions, engine, consumer)
+                if !ready {
+                    ready = true
+                    onReady(projector.name)
+                }
+            case .revoked(let partitions):
+                // Everything consumed was applied before this poll; drop the partitions.
+                for partition in partitions { engine.positions[partition] = nil }
+            case .records(let records):
+                switch try await engine.process(records) {
+                case .applied:
+                    try await commit(engine, consumer)
+                case .resync:
+                    try await engine.loadDeadLetters()
+                    try await seek(try await consumer.assignment(), engine, consumer)
+                }
+            }
+        }
+    }
+
+    /// Seeks `partitions` to the store's checkpoint (the start of the partition when none).
+    private func seek(_ partitions: [TopicPartition], _ engine: ProjectionEngine, _ consumer: any EventConsumer) async throws {
+        let stored = try await engine.storedPositions(partitions)
+        for partition in partitions {
+            if let offset = stored[partition] {
+                try await consumer.seek(partition, to: .offset(offset))
+                engine.positions[partition] = offset
+            } else {
+                try await consumer.seek(partition, to: .earliest)
+                engine.positions[partition] = 0
+            }
+        }
+    }
+
+    /// Kafka commits are an optimisation: a failure is logged, never fatal.
+    private func commit(_ engine: ProjectionEngine, _ consumer: any EventConsumer) async throws {
+        let offsets = engine.positions.map { PartitionOffset($0.key, $0.value) }
+        do {
+            try await consumer.commit(offsets)
+        } catch {
+            logger.debug("\(engine.label): offset commit failed (the store checkpoint is authoritative): \(error)")
+        }
+    }
+
+    private func caughtUp(_ engine: ProjectionEngine, _ consumer: any EventConsumer) async throws -> Bool {
+        let assigned = try await consumer.assignment()
+        let ends = try await LogOffsets.ends(of: Set(assigned.map(\.topic)), in: log)
+        return assigned.allSatisfy { (engine.positions[$0] ?? 0) >= (ends[$0] ?? 0) }
+    }
+
+    private func ensureDeadLetterIndex() async throws {
+        _ = try await Backoff().run("projector \(projector.name): declaring indexes", logger: logger) {
+            try await self.store.ensureIndexes(
+                .live(self.projector.name), collection: DeadLetterEntry.collection(of: self.projector.name),
+                indexes: [IndexSpec(name: "by_block_key", fields: [SortField("blockKey"), SortField("offset")])])
+        }
+    }
+}
+
+/// Log positions the port does not name directly.
+public enum LogOffsets {
+    /// The end offset (next offset to be written) of every partition of `topics`. Uses
+    /// `offsets(topic:atTimestampMs:)` with the largest timestamp: no record is at or after it,
+    /// so every partition answers with its end.
+    public static func ends(of topics: Set<String>, in log: any EventLog) async throws -> [TopicPartition: Int64] {
+        var result: [TopicPartition: Int64] = [:]
+        for topic in topics.sorted() {
+            guard try await log.describeTopic(topic) != nil else { continue }
+            for (partition, offset) in try await log.offsets(topic: topic, atTimestampMs: Int64.max) {
+                result[TopicPartition(topic, partition)] = offset
+            }
+        }
+        return result
+    }
+}

@@ -1,2 +1,0 @@
-// Placeholder until the projector runtime lands.
-import KeelStore
