@@ -60,10 +60,13 @@ public enum KafkaBinding {
     public static func decode(key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader]) throws(EventValidationError)
         -> CloudEvent
     {
+        // Runs for every record a processor reads: one pass over the headers straight into the
+        // attributes, without an intermediate dictionary (hashing dominated the profile).
         var contentType: String?
-        var attributes: [String: String] = [:]
+        var attributes = BinaryAttributes()
         for header in headers {
-            let name = header.name.lowercased()
+            // Header names are lowercase by the binding; lowercase only the odd one that isn't.
+            let name = header.name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? header.name.lowercased() : header.name
             if name == contentTypeHeader {
                 guard contentType == nil else {
                     throw EventValidationError(field: "datacontenttype", reason: "the content-type header appears more than once")
@@ -77,15 +80,48 @@ public enum KafkaBinding {
                 guard let text = header.text else {
                     throw EventValidationError(field: attribute, reason: "header \(header.name) must be UTF-8 text")
                 }
-                guard attributes.updateValue(text, forKey: attribute) == nil else {
+                guard attributes.set(attribute, text) else {
                     throw EventValidationError(field: attribute, reason: "header \(header.name) appears more than once")
                 }
             }
         }
-        if let contentType, contentType.lowercased().hasPrefix("application/cloudevents") {
+        if let contentType, contentType.utf8.count >= 23, contentType.lowercased().hasPrefix("application/cloudevents") {
             return try decodeStructured(contentType: contentType, value: value)
         }
         return try decodeBinary(contentType: contentType, attributes: attributes, value: value)
+    }
+
+    /// The `ce_` attributes of one binary-mode record, as read.
+    private struct BinaryAttributes {
+        var id: String?
+        var source: String?
+        var specversion: String?
+        var type: String?
+        var datacontenttype: String?
+        var dataschema: String?
+        var subject: String?
+        var time: String?
+        var extensions: [String: String] = [:]
+
+        /// Records one attribute; false if it was already there.
+        mutating func set(_ name: String, _ text: String) -> Bool {
+            func store(_ slot: inout String?) -> Bool {
+                guard slot == nil else { return false }
+                slot = text
+                return true
+            }
+            switch name {
+            case "id": return store(&id)
+            case "source": return store(&source)
+            case "specversion": return store(&specversion)
+            case "type": return store(&type)
+            case "datacontenttype": return store(&datacontenttype)
+            case "dataschema": return store(&dataschema)
+            case "subject": return store(&subject)
+            case "time": return store(&time)
+            default: return extensions.updateValue(text, forKey: name) == nil
+            }
+        }
     }
 
     private static func decodeStructured(contentType: String, value: [UInt8]?) throws(EventValidationError) -> CloudEvent {
@@ -106,31 +142,30 @@ public enum KafkaBinding {
         return try CloudEvent(structured: json)
     }
 
-    private static func decodeBinary(contentType: String?, attributes: [String: String], value: [UInt8]?)
+    private static func decodeBinary(contentType: String?, attributes: BinaryAttributes, value: [UInt8]?)
         throws(EventValidationError) -> CloudEvent
     {
-        func required(_ name: String) throws(EventValidationError) -> String {
-            guard let value = attributes[name] else {
+        func required(_ value: String?, _ name: String) throws(EventValidationError) -> String {
+            guard let value else {
                 throw EventValidationError(field: name, reason: "is required (header ce_\(name) is missing)")
             }
             return value
         }
         var event = CloudEvent(
-            id: try required("id"), source: try required("source"), type: try required("type"),
-            specversion: try required("specversion"), datacontenttype: contentType)
-        event.dataschema = attributes["dataschema"]
-        event.subject = attributes["subject"]
-        if let time = attributes["time"] {
+            id: try required(attributes.id, "id"), source: try required(attributes.source, "source"),
+            type: try required(attributes.type, "type"), specversion: try required(attributes.specversion, "specversion"),
+            datacontenttype: contentType)
+        event.dataschema = attributes.dataschema
+        event.subject = attributes.subject
+        if let time = attributes.time {
             guard let date = RFC3339.parse(time) else {
                 throw EventValidationError(
                     field: "time", reason: "must be an RFC 3339 timestamp like 2026-11-21T07:10:45.123Z, got '\(time)'")
             }
             event.time = date
         }
-        for (name, text) in attributes where !CloudEvent.coreAttributeNames.contains(name) {
-            event.extensions[name] = text
-        }
-        if let datacontenttype = attributes["datacontenttype"] {
+        event.extensions = attributes.extensions
+        if let datacontenttype = attributes.datacontenttype {
             // The binding maps datacontenttype only to content-type; a ce_ header for it conflicts.
             throw EventValidationError(
                 field: "datacontenttype", reason: "must travel in the content-type header, not ce_datacontenttype ('\(datacontenttype)')")

@@ -146,8 +146,22 @@ enum Syntax {
 
     /// The lowercased `type/subtype` of a media type, parameters dropped.
     static func mediaTypeEssence(_ text: String) -> String {
-        let essence = text.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return essence.trimming(" \t").lowercased()
+        // Runs for every record decoded: one byte scan, and no allocation when the text is
+        // already a bare lowercase essence (`application/json`), which is almost always.
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        while start != utf8.endIndex, utf8[start] == 0x20 || utf8[start] == 0x09 { start = utf8.index(after: start) }
+        var end = utf8.firstIndex(of: UInt8(ascii: ";")) ?? utf8.endIndex
+        while end > start {
+            let before = utf8.index(before: end)
+            guard utf8[before] == 0x20 || utf8[before] == 0x09 else { break }
+            end = before
+        }
+        let essence = utf8[start..<end]
+        if start == utf8.startIndex, end == utf8.endIndex, !essence.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) {
+            return text
+        }
+        return String(decoding: essence.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
     }
 
     /// `application/json`, or any `+json` structured-syntax suffix (RFC 6839).
