@@ -96,7 +96,10 @@ public final class ProjectorService: Service {
                 }
             case .revoked(let partitions):
                 // Everything consumed was applied before this poll; drop the partitions.
-                for partition in partitions { engine.positions[partition] = nil }
+                for partition in partitions {
+                    engine.positions[partition] = nil
+                    engine.confirmed[partition] = nil
+                }
             case .records(let records):
                 switch try await engine.process(records) {
                 case .applied:
@@ -113,6 +116,7 @@ public final class ProjectorService: Service {
     private func seek(_ partitions: [TopicPartition], _ engine: ProjectionEngine, _ consumer: any EventConsumer) async throws {
         let stored = try await engine.storedPositions(partitions)
         for partition in partitions {
+            engine.confirmed[partition] = stored[partition]
             if let offset = stored[partition] {
                 try await consumer.seek(partition, to: .offset(offset))
                 engine.positions[partition] = offset

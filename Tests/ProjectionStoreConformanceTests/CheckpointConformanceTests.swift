@@ -29,6 +29,37 @@ extension ProjectionStoreConformance {
         }
     }
 
+    /// One increment of document "a" moving partition t[0] to `next`, expecting `stored` there.
+    private static func increment(_ p: Projection, to next: Int64, expecting stored: Int64?) -> ProjectionBatch {
+        let t0 = LogPosition("t", 0)
+        var batch = p.batch([p.upsert("a", DocumentUpdate(inc: ["n": .int(1)]))], positions: [t0: next])
+        batch.expected = ProjectionCheckpoint(positions: stored.map { [t0: $0] } ?? [:])
+        return batch
+    }
+
+    @Test("a batch expecting another stored checkpoint changes nothing", arguments: StoreUnderTest.allCases)
+    func expectedCheckpointGuard(kind: StoreUnderTest) async throws {
+        try await withStore(kind) { store in
+            let p = Projection(store)
+            let t0 = LogPosition("t", 0)
+            // Expecting a stored position when there is none: skipped.
+            let refused = try await store.apply(Self.increment(p, to: 5, expecting: 3))
+            #expect(refused == .skippedAsDuplicate)
+            #expect(try await store.checkpoint(p.target) == nil)
+            // Expecting nothing stored, and nothing is: applied.
+            #expect(try await store.apply(Self.increment(p, to: 5, expecting: nil)) == .applied)
+            // Someone else moved the checkpoint to 9 (a promoted replay, another member).
+            #expect(try await store.apply(p.batch([], positions: [t0: 9])) == .applied)
+            // A writer that still believes 5 is stored is ahead (12 > 9) but must not apply.
+            #expect(try await store.apply(Self.increment(p, to: 12, expecting: 5)) == .skippedAsDuplicate)
+            #expect(try await p.find("a")?["n"] == .int(1))
+            #expect(try await store.checkpoint(p.target) == ProjectionCheckpoint(positions: [t0: 9]))
+            // After re-reading the checkpoint it applies.
+            #expect(try await store.apply(Self.increment(p, to: 12, expecting: 9)) == .applied)
+            #expect(try await p.find("a")?["n"] == .int(2))
+        }
+    }
+
     @Test("two writers on different projections, concurrently", arguments: StoreUnderTest.allCases)
     func concurrentWriters(_ kind: StoreUnderTest) async throws {
         try await withStore(kind) { store in

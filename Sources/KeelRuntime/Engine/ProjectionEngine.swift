@@ -31,6 +31,9 @@ final class ProjectionEngine {
 
     /// Next offset to apply per partition this engine owns.
     var positions: [TopicPartition: Int64] = [:]
+    /// What this engine knows the store holds for each owned partition (absent: nothing stored).
+    /// Sent as each batch's `expected`, so a checkpoint moved elsewhere makes the batch skip.
+    var confirmed: [TopicPartition: Int64] = [:]
     /// Blocked keys: the poison entry first, then what is parked behind it, in offset order.
     var blocked: [BlockKey: [DeadLetterEntry]] = [:]
     /// Poison entries of keyless records (they block nothing), by document id.
@@ -197,10 +200,14 @@ final class ProjectionEngine {
             }
         }
         var checkpoint = ProjectionCheckpoint()
+        var expected = ProjectionCheckpoint()
         for (partition, offset) in unit.positions {
-            checkpoint.positions[LogPosition(partition.topic, partition.partition)] = offset
+            let position = LogPosition(partition.topic, partition.partition)
+            checkpoint.positions[position] = offset
+            expected.positions[position] = confirmed[partition]
         }
-        let batch = ProjectionBatch(target: target, changes: ChangeMerger.merge(unit.changes), checkpoint: checkpoint)
+        let batch = ProjectionBatch(
+            target: target, changes: ChangeMerger.merge(unit.changes), checkpoint: checkpoint, expected: expected)
         let outcome = try await backoff.run("\(label): store \(store.description)", logger: logger) {
             try await self.store.apply(batch)
         }
@@ -209,6 +216,7 @@ final class ProjectionEngine {
             return false
         }
         positions.merge(unit.positions) { Swift.max($0, $1) }
+        confirmed.merge(unit.positions) { Swift.max($0, $1) }
         return true
     }
 }

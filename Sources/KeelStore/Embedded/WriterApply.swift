@@ -27,6 +27,7 @@ extension StoreWriter {
         let stored = try checkpoint(db, projection: batch.target.projection, generation: generation)
         for (position, next) in batch.checkpoint.positions {
             if let current = stored[position], next <= current { return .skippedAsDuplicate }
+            if let expected = batch.expected, stored[position] != expected.positions[position] { return .skippedAsDuplicate }
         }
         try register(batch.target)
 

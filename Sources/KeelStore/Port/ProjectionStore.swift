@@ -103,16 +103,25 @@ public struct ProjectionBatch: Sendable, Hashable {
     /// are only applied when every position is ahead of the stored one (else the batch is a
     /// replay of work already done and is skipped whole).
     public var checkpoint: ProjectionCheckpoint
+    /// Optimistic concurrency, when set: the batch applies only if, for every partition in
+    /// `checkpoint`, the stored position equals the one here (a partition absent here must have
+    /// no stored position); otherwise it is skipped whole. A writer passes the positions it
+    /// resumed from, so a checkpoint moved by someone else — a replay promoted underneath it,
+    /// another group member after a rebalance — makes it re-read instead of writing on top of
+    /// state it never saw.
+    public var expected: ProjectionCheckpoint?
 
-    public init(target: CollectionSet, changes: [DocumentChange], checkpoint: ProjectionCheckpoint) {
+    public init(target: CollectionSet, changes: [DocumentChange], checkpoint: ProjectionCheckpoint, expected: ProjectionCheckpoint? = nil) {
         self.target = target
         self.changes = changes
         self.checkpoint = checkpoint
+        self.expected = expected
     }
 }
 
 public enum ApplyOutcome: Sendable, Hashable {
     case applied
-    /// The stored checkpoint was already at or past the batch: nothing changed.
+    /// The stored checkpoint was already at or past the batch, or not where the batch's
+    /// `expected` said it would be: nothing changed.
     case skippedAsDuplicate
 }
