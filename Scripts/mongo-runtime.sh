@@ -72,8 +72,16 @@ launch() {
     mkdir -p "$cwd"
     rm -f "$cwd/secantusd.toml"
     # setsid: the server must not die with the caller's process group (e.g. a test harness).
-    (cd "$cwd" && exec setsid "$SERVER" --host 127.0.0.1 --port "$port" --storage-path "$storage" \
-        >>"$LOGFILE" 2>&1 </dev/null) &
+    # Descriptors above 2 are closed first: a caller's pipes (e.g. Foundation.Process's exit monitor)
+    # must not stay open in the long-lived server.
+    (
+        cd "$cwd"
+        for fd in /proc/$BASHPID/fd/*; do
+            fd="${fd##*/}"
+            if [[ "$fd" -gt 2 ]]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+        done
+        exec setsid "$SERVER" --host 127.0.0.1 --port "$port" --storage-path "$storage" >>"$LOGFILE" 2>&1 </dev/null
+    ) &
     local pid=$!
     echo "$pid" >"$PIDFILE"
     echo "$port" >"$PORTFILE"

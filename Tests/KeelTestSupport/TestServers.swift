@@ -23,6 +23,22 @@ public enum TestServers {
         return nonEmpty(env["CI"]) != nil || env["KEEL_REQUIRE_INTEGRATION"] == "1"
     }
 
+    /// `mongodb://host:port` of the MongoDB-protocol server (SecantusDB in CI), from `KEEL_TEST_MONGO`.
+    public static var mongoURI: String? {
+        nonEmpty(ProcessInfo.processInfo.environment["KEEL_TEST_MONGO"])
+    }
+
+    /// The MongoDB URI, or why there is none (same rules as `kafka()`).
+    public static func mongo() -> Availability {
+        if let uri = mongoURI { return .available(uri) }
+        if integrationRequired {
+            return .missingButRequired(
+                "KEEL_TEST_MONGO is not set but integration tests are required (CI or KEEL_REQUIRE_INTEGRATION=1): run the suite with Scripts/test.sh, which starts a server"
+            )
+        }
+        return .notConfigured
+    }
+
     /// The broker address, or why there is none. `.failure` means "record an issue": the
     /// integration tests are required here and the broker is missing.
     public static func kafka() -> Availability {

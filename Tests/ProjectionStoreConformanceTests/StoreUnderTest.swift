@@ -1,13 +1,16 @@
 import Foundation
 import KeelCore
+import KeelMongo
 import KeelStore
 import KeelTestSupport
 import Logging
+import Testing
 
 /// The adapters the conformance suite runs against. Adding an adapter = a case here and a branch
 /// in `withStore`; every test in the suite then runs against it.
 enum StoreUnderTest: String, CaseIterable, Sendable, CustomStringConvertible {
     case embedded
+    case mongo
 
     var description: String { rawValue }
 }
@@ -26,12 +29,29 @@ func withStore(_ kind: StoreUnderTest, _ body: (any ProjectionStore) async throw
         let directory = try TemporaryDirectory(prefix: "keel-store-conformance")
         defer { directory.remove() }
         let store = try EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
-        do {
-            try await body(store)
-        } catch {
-            try? await store.shutdown()
-            throw error
+        try await run(store, body)
+    case .mongo:
+        switch TestServers.mongo() {
+        case .available(let uri):
+            // A database of its own per test: tests run in parallel on one server.
+            var options = MongoStoreOptions()
+            options.database = "conformance_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
+            let store = try await MongoProjectionStore(uri: uri, options: options, logger: quietLogger())
+            try await run(store, body)
+        case .missingButRequired(let message):
+            Issue.record(Comment(rawValue: message))
+        case .notConfigured:
+            print("store conformance[mongo]: not run — set KEEL_TEST_MONGO (Scripts/test.sh does)")
         }
-        try await store.shutdown()
     }
+}
+
+private func run(_ store: any ProjectionStore, _ body: (any ProjectionStore) async throws -> Void) async throws {
+    do {
+        try await body(store)
+    } catch {
+        try? await store.shutdown()
+        throw error
+    }
+    try await store.shutdown()
 }

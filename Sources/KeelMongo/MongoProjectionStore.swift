@@ -1,3 +1,0 @@
-// Placeholder until the MongoDB adapter lands.
-import CMongoC
-import KeelStore
