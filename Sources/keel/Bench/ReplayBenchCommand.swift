@@ -7,8 +7,8 @@ import KeelRuntime
 import KeelStore
 
 /// `keel bench replay`: rebuild `activity` from N events with `Replayer`, on the embedded store
-/// (target ≥ 150,000 events/s) and, with `--mongo`, on MongoDB as a ratio to a plain bulk
-/// upsert of the same resulting documents to the same server in the same run (target ≥ 0.8×).
+/// (target ≥ 150,000 events/s) and, with `--mongo`, on MongoDB as a ratio to plain bulk upserts of
+/// the same resulting documents, batch by batch, to the same server in the same run (target ≥ 0.8×).
 struct ReplayBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
@@ -48,16 +48,18 @@ struct ReplayBenchCommand: AsyncParsableCommand {
 
         if let mongo {
             let mongoStore = try await MongoProjectionStore(uri: mongo, logger: logger)
-            let baselineCollection = "bench_baseline_\(UUID().uuidString.prefix(8).lowercased())"
-            let start = ContinuousClock.now
-            try await mongoStore.baselineBulkUpsert(collection: baselineCollection, documents: documents)
-            let baselineSeconds = (ContinuousClock.now - start).seconds
+            // The reference first, then Keel: the same Replayer over the same log; only the
+            // store's write path differs (see BulkWriteReferenceStore).
+            let reference = BulkWriteReferenceStore(mongo: mongoStore, prefix: "bench_reference_\(UUID().uuidString.prefix(8).lowercased())_")
+            let referenceRun = try await Replayer(projector: projector, log: log, store: reference, logger: logger).run()
             let replay = try await Replayer(projector: projector, log: log, store: mongoStore, logger: logger).run()
-            let baselineRate = baselineSeconds > 0 ? Double(events) / baselineSeconds : 0
+            let referenceRate = referenceRun.seconds > 0 ? Double(events) / referenceRun.seconds : 0
             results.append(BenchResult(
-                log: "mongodb", operation: "replay activity", events: events, seconds: replay.seconds, target: .ratio(0.8, referenceRate: baselineRate)))
+                log: "mongodb", operation: "replay activity", events: events, seconds: replay.seconds, target: .ratio(0.8, referenceRate: referenceRate)))
             try? await mongoStore.drop(.live(projector.name), collections: projector.collections + [DeadLetterEntry.collection(of: projector.name)])
-            try? await mongoStore.drop(.live(baselineCollection), collections: [baselineCollection])
+            for collection in reference.writtenCollections {
+                try? await mongoStore.drop(.live(collection), collections: [collection])
+            }
             try await mongoStore.shutdown()
         }
         try await log.shutdown()
@@ -67,7 +69,10 @@ struct ReplayBenchCommand: AsyncParsableCommand {
                 "events": .int(Int64(events)), "documents": .int(Int64(documents.count)), "results": .array(results.map(\.json)),
             ]))
         case .text:
-            Output.line("activity documents: \(documents.count) (reference for MongoDB: one bulk upsert of them, events/s = events ÷ its time)")
+            Output.line("activity documents: \(documents.count)")
+            if mongo != nil {
+                Output.line("MongoDB reference: the same replay writing each batch's resulting documents as plain unordered bulk upserts (no transaction, no checkpoint)")
+            }
             Output.line(Table.render(
                 header: ["STORE", "OPERATION", "EVENTS", "SECONDS", "EVENTS/S", "REFERENCE/S", "RATIO", "TARGET", "MET"],
                 rows: results.map(\.row)))
