@@ -112,18 +112,10 @@ struct MongoContext {
 
     /// The names of the database's collections.
     func collectionNames() throws -> Set<String> {
-        let documents = try command(["listCollections": 1, "nameOnly": true], operation: "listCollections")
-        let batch = documents["cursor"]?.objectValue?["firstBatch"]?.arrayValue ?? []
-        var names = Set(batch.compactMap { $0.objectValue?["name"]?.stringValue })
-        // A large database may not fit the first batch: page through the rest.
-        var cursorID = documents["cursor"]?.objectValue?["id"]?.intValue ?? 0
-        while cursorID != 0 {
-            let more = try command(["getMore": .int64(cursorID), "collection": "$cmd.listCollections"], operation: "listCollections")
-            let next = more["cursor"]?.objectValue
-            names.formUnion((next?["nextBatch"]?.arrayValue ?? []).compactMap { $0.objectValue?["name"]?.stringValue })
-            cursorID = next?["id"]?.intValue ?? 0
-        }
-        return names
+        // A large database may not fit the first batch: `commandCursor` pages through the rest.
+        let collections = try commandCursor(
+            ["listCollections": 1, "nameOnly": true], collection: "$cmd.listCollections", operation: "listCollections")
+        return Set(collections.compactMap { $0["name"]?.stringValue })
     }
 
     /// Drops a collection; a missing one is not an error.

@@ -5,7 +5,7 @@ extension MongoProjectionStore {
     /// Creates the indexes with the `createIndexes` command (libmongoc 1.23 has no
     /// `create_indexes_with_opts`) and registers the generation. Idempotent for identical specs;
     /// an index of the same name with another definition is `.invalidRequest`; a new unique index
-    /// over colliding documents is `.duplicateKey`.
+    /// over colliding documents is `.duplicateKey`. Refreshes the collection's cached TTL indexes.
     public func ensureIndexes(_ target: CollectionSet, collection: String, indexes: [IndexSpec]) async throws {
         let physical = try translating { try Self.physical(target, collection) }
         let specs = try translating { try indexes.map(Self.indexDocument) }
@@ -15,9 +15,11 @@ extension MongoProjectionStore {
                 "projection": .string(target.projection), "generation": .value(target.generation.map(DocumentValue.string) ?? .null),
             ])
         ]
-        try await perform("ensureIndexes \(physical)") { context in
+        try await perform("ensureIndexes \(physical)") { [ttlCache] context in
             if !specs.isEmpty {
                 try context.command(["createIndexes": .string(physical), "indexes": .array(specs)], operation: "createIndexes \(physical)")
+                // What the server now holds (also TTL indexes declared earlier or by another process).
+                ttlCache.merge(physical, try context.listTTLIndexes(physical))
             }
             try context.bulkWrite(
                 CheckpointRecord.collection, [.update(filter: ["_id": .string(marker)], update: registration, upsert: true)],
@@ -55,6 +57,8 @@ extension MongoProjectionStore {
         let shadowID = CheckpointRecord.id(shadow)
         let live = CollectionSet.live(shadow.projection)
         let liveID = CheckpointRecord.id(live)
+        // Renames move indexes (also TTL ones): re-read both sides' on next use, even after a failure.
+        defer { ttlCache.forget(pairs.flatMap { [$0.shadow, $0.live] }) }
         try await perform("promote \(shadow)") { context in
             let filter: BSONDoc = ["_id": .string(shadowID)]
             guard let marker = try context.find(CheckpointRecord.collection, filter: filter, operation: "read shadow").first else {
@@ -97,6 +101,7 @@ extension MongoProjectionStore {
     public func drop(_ target: CollectionSet, collections: [String]) async throws {
         let names = try translating { try collections.map { try Self.physical(target, $0) } }
         let id = CheckpointRecord.id(target)
+        defer { ttlCache.forget(names) }
         try await perform("drop \(target)") { context in
             for name in names { try context.drop(name) }
             try context.deleteMany(CheckpointRecord.collection, filter: ["_id": .string(id)], operation: "delete checkpoint")

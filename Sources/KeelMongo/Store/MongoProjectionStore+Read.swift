@@ -4,8 +4,9 @@ import KeelStore
 extension MongoProjectionStore {
     public func find(_ target: CollectionSet, collection: String, id: String) async throws -> Document? {
         let physical = try translating { try Self.physical(target, collection) }
-        return try await perform("find \(physical)") { context in
-            try context.find(physical, filter: ["_id": .string(id)], options: ["limit": 1], operation: "find \(physical)").first
+        return try await perform("find \(physical)") { [ttlCache] context in
+            let filter = try context.visible(["_id": .string(id)], in: physical, cache: ttlCache)
+            return try context.find(physical, filter: filter, options: ["limit": 1], operation: "find \(physical)").first
         }
     }
 
@@ -27,9 +28,11 @@ extension MongoProjectionStore {
             return (filter, BSONDoc(sort.map { ($0.path, BSONItem.int32($0.ascending ? 1 : -1)) }))
         }
         guard limit > 0 else { return DocumentPage(documents: [], nextCursor: nil) }
-        let rows = try await perform("query \(physical)") { context in
-            try context.find(
-                physical, filter: filter, options: ["sort": .document(sortDocument), "limit": .int64(Int64(limit) + 1)],
+        let rows = try await perform("query \(physical)") { [ttlCache] context in
+            // Each page hides what has expired by its own `now`.
+            let visible = try context.visible(filter, in: physical, cache: ttlCache)
+            return try context.find(
+                physical, filter: visible, options: ["sort": .document(sortDocument), "limit": .int64(Int64(limit) + 1)],
                 operation: "query \(physical)")
         }
         let documents = Array(rows.prefix(limit))
@@ -45,16 +48,19 @@ extension MongoProjectionStore {
     public func count(_ target: CollectionSet, collection: String, filter: [FieldFilter]) async throws -> Int {
         let physical = try translating { try Self.physical(target, collection) }
         let query = try translating { try FilterTranslation.query(filter) }
-        return try await perform("count \(physical)") { context in
-            try context.count(physical, filter: query, operation: "count \(physical)")
+        return try await perform("count \(physical)") { [ttlCache] context in
+            try context.count(physical, filter: try context.visible(query, in: physical, cache: ttlCache), operation: "count \(physical)")
         }
     }
 
     public func aggregate(_ aggregation: Aggregation) async throws -> [AggregationRow] {
         let physical = try translating { try Self.physical(aggregation.target, aggregation.collection) }
         let pipeline = try translating { try AggregationTranslation.pipeline(aggregation) }
-        let documents = try await perform("aggregate \(physical)") { context in
-            try context.aggregate(physical, pipeline: pipeline, operation: "aggregate \(physical)")
+        let documents = try await perform("aggregate \(physical)") { [ttlCache] context in
+            // Expired documents leave before any other stage (the server merges adjacent `$match`es).
+            let visible = try context.visible([:], in: physical, cache: ttlCache)
+            let stages = visible.isEmpty ? pipeline : [.document(["$match": .document(visible)])] + pipeline
+            return try context.aggregate(physical, pipeline: stages, operation: "aggregate \(physical)")
         }
         return documents.map { AggregationTranslation.row($0, aggregation) }
     }

@@ -20,6 +20,9 @@ import Synchronization
 /// - **Errors:** no usable server within `serverSelectionTimeout` → `.unavailable`; duplicate key
 ///   (11000) → `.duplicateKey` with the whole batch rolled back; auth → `.unauthorized`; a request
 ///   the server refuses → `.invalidRequest`; after `shutdown` → `.closed`.
+/// - **TTL:** documents a TTL index has expired are invisible to every read from the instant they
+///   expire (the server deletes them lazily): each read adds a `{field: {$not: {$lte: now − ttl}}}`
+///   condition per cached TTL index; an upsert onto an expired document starts a fresh one.
 /// - Cancellation is not propagated into a running libmongoc call; it is observed between retries.
 public final class MongoProjectionStore: ProjectionStore {
     public let description: String
@@ -28,6 +31,8 @@ public final class MongoProjectionStore: ProjectionStore {
     let pool: MongoClientPool
     let executor: BlockingExecutor
     let applyGate = KeyedSerialGate()
+    /// Each collection's TTL indexes: reads hide expired documents, `apply` deletes the ones it touches.
+    let ttlCache = TTLIndexCache()
     private let closed = Atomic<Bool>(false)
 
     /// Connects to `uri` and checks that a server answers (`ping`) within the server-selection

@@ -6,9 +6,10 @@ import KeelStore
 /// Group keys are stored under positional names (`_id.g0…`, bucket `_id.b`) and metrics under
 /// `m0…`, so dotted paths and arbitrary metric names never collide with MongoDB's field syntax.
 /// The bucket is `$dateTrunc` in the IANA time zone (DST-correct); documents whose bucket field
-/// is not a date are left out (`$type: "date"`). MongoDB's accumulators already follow the
-/// `AggregationRow` type rules: `$sum: 1` counts as an int, int sums stay int (a double on int64
-/// overflow), decimals stay exact, `$avg` is a double or a decimal.
+/// is not a date (also an array of dates) are left out (`$type: "date"` and an `$expr` on `$type`).
+/// MongoDB's accumulators already follow the `AggregationRow` type rules: `$sum: 1` counts as an
+/// int, int sums stay int (a double on int64 overflow), decimals stay exact, `$avg` is a double or
+/// a decimal.
 enum AggregationTranslation {
     static func pipeline(_ aggregation: Aggregation) throws -> [BSONItem] {
         var names = Set<String>()
@@ -20,7 +21,13 @@ enum AggregationTranslation {
         }
         if let bucket = aggregation.timeBucket {
             try FilterTranslation.validate(bucket.field, "timeBucket")
-            match = FilterTranslation.and(match, [bucket.field: .document(["$type": "date"])])
+            // `$type` in a query also matches an array holding a date (which `$dateTrunc` refuses);
+            // the `$expr` keeps only a plain date, as the embedded store does.
+            let isDate: BSONDoc = [
+                bucket.field: .document(["$type": "date"]),
+                "$expr": .document(["$eq": .array([.document(["$type": .string("$" + bucket.field)]), "date"])]),
+            ]
+            match = FilterTranslation.and(match, isDate)
             groupID.append(
                 "b",
                 .document([
