@@ -104,7 +104,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KeelRuntimeTests",
-            dependencies: ["KeelCore", "KeelLog", "KeelStore", "KeelRuntime", "KeelTestSupport"]
+            dependencies: ["KeelCore", "KeelLog", "KeelKafka", "KeelStore", "KeelMongo", "KeelRuntime", "KeelTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]
