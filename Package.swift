@@ -22,12 +22,18 @@ let package = Package(
         // Pure domain: envelope, JSON, catalog, schemas, partitioning. No I/O, no C, no Keel imports.
         .target(name: "KeelCore"),
 
-        // The EventLog port and the embedded (SQLite) log.
+        // The SQLite layer the embedded log and the embedded store share (package-internal).
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "KeelSQLite",
+            dependencies: ["CSQLite", .product(name: "Logging", package: "swift-log")]
+        ),
+
+        // The EventLog port and the embedded (SQLite) log.
         .target(
             name: "KeelLog",
             dependencies: [
-                "KeelCore", "CSQLite",
+                "KeelCore", "CSQLite", "KeelSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -46,7 +52,7 @@ let package = Package(
         .target(
             name: "KeelStore",
             dependencies: [
-                "KeelCore", "CSQLite",
+                "KeelCore", "CSQLite", "KeelSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KeelCore
+import KeelSQLite
 import Logging
 import Synchronization
 
@@ -87,7 +88,7 @@ public final class EmbeddedEventLog: EventLog {
                 names: [Storage.databaseName, "\(Storage.databaseName)-wal", Storage.notifyName],
                 notifier: notifier, logger: logger)
         }
-        readers = ReaderPool(databasePath: databasePath, threads: options.readerThreads, logger: logger)
+        readers = ReaderPool(databasePath: databasePath, threads: options.readerThreads, label: "log", logger: logger)
         logger.debug("embedded log opened", metadata: ["directory": "\(directory)", "mode": "\(options.mode)"])
     }
 
@@ -106,34 +107,13 @@ public final class EmbeddedEventLog: EventLog {
     }
 
     private static func lock(_ directory: String) throws(EventLogError) -> Int32 {
-        let path = "\(directory)/\(Storage.lockName)"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw EventLogError(.unreachable, "cannot open \(path): \(String(cString: strerror(errno)))")
-        }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            let cause = errno
-            var buffer = [UInt8](repeating: 0, count: 32)
-            let count = pread(fd, &buffer, buffer.count, 0)
-            close(fd)
-            if cause == EWOULDBLOCK {
-                let pid = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "unknown"
-                throw EventLogError(
-                    .locked,
-                    "\(directory) is locked by another writer (pid \(pid)); stop it, or open the log read-only (EmbeddedLogOptions(mode: .readOnly))")
-            }
-            throw EventLogError(.unreachable, "cannot lock \(path): \(String(cString: strerror(cause)))")
-        }
-        let pid = Array("\(getpid())\n".utf8)
-        _ = ftruncate(fd, 0)
-        _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-        return fd
+        try WriterLock.acquire(
+            directory: directory, name: Storage.lockName,
+            readOnlyHint: "open the log read-only (EmbeddedLogOptions(mode: .readOnly))", as: EventLogError.self)
     }
 
     private static func unlock(_ fd: Int32) {
-        guard fd >= 0 else { return }
-        _ = flock(fd, LOCK_UN)
-        close(fd)
+        WriterLock.release(fd)
     }
 
     func checkOpen() throws(EventLogError) {

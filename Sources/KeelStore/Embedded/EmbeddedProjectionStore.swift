@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KeelCore
+import KeelSQLite
 import Logging
 import Synchronization
 
@@ -56,7 +57,9 @@ public final class EmbeddedProjectionStore: ProjectionStore {
 
         switch options.mode {
         case .writer:
-            lockFD = try WriterLock.acquire(directory)
+            lockFD = try WriterLock.acquire(
+                directory: directory, name: StoreSchema.lockName,
+                readOnlyHint: "open the store read-only (EmbeddedStoreOptions(mode: .readOnly))", as: StoreError.self)
             do {
                 writer = try StoreWriter(databasePath: databasePath, options: options, logger: logger)
             } catch {
@@ -76,7 +79,7 @@ public final class EmbeddedProjectionStore: ProjectionStore {
                 throw Self.openFailure(directory, error)
             }
         }
-        readers = ReaderPool(databasePath: databasePath, threads: options.readerThreads, logger: logger)
+        readers = ReaderPool(databasePath: databasePath, threads: options.readerThreads, label: "store", logger: logger)
         logger.debug("embedded store opened", metadata: ["directory": "\(directory)", "mode": "\(options.mode)"])
     }
 

@@ -1,45 +1,48 @@
 import Foundation
 import Logging
 
-/// A few dedicated threads, each with its own read-only SQLite connection, that serve reads
-/// (consumer fetches, describe, offsets) so that no SQLite call ever blocks Swift's
-/// cooperative thread pool. WAL mode lets them read beside the writer.
+/// A few dedicated threads, each with its own read-only SQLite connection, that serve reads so
+/// that no SQLite call ever blocks Swift's cooperative thread pool. WAL mode lets them read
+/// beside the writer.
 ///
 /// NOTE `@unchecked Sendable`: the mutable state (`jobs`, `stopping`, `running`) is only touched
 /// while holding `condition`; connections never leave the thread that opened them.
-final class ReaderPool: @unchecked Sendable {
-    typealias Job = (SQLiteConnection?, EventLogError?) -> Void
+package final class SQLiteReaderPool<Failure: SQLiteFailure>: @unchecked Sendable {
+    typealias Job = (SQLiteConnection<Failure>?, Failure?) -> Void
 
     private let condition = NSCondition()
     private var jobs: [Job] = []
     private var stopping = false
     private var running = 0
     private var exitWaiters: [CheckedContinuation<Void, Never>] = []
+    private let label: String
 
-    init(databasePath: String, threads: Int, logger: Logger) {
+    /// `label` names the threads (`keel-<label>-reader-N`) and the messages (`the embedded <label>`).
+    package init(databasePath: String, threads: Int, label: String, logger: Logger) {
+        self.label = label
         running = threads
         for index in 0..<threads {
             let thread = Thread { [self] in
                 // A connection that cannot open still serves jobs, by failing them clearly.
-                var connection: SQLiteConnection?
-                var openError: EventLogError?
-                do throws(EventLogError) {
-                    let opened = try SQLiteConnection(path: databasePath, readOnly: true)
+                var connection: SQLiteConnection<Failure>?
+                var openError: Failure?
+                do throws(Failure) {
+                    let opened = try SQLiteConnection<Failure>(path: databasePath, readOnly: true)
                     try opened.execute("PRAGMA cache_size=-32768; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY")
                     connection = opened
                 } catch {
                     openError = error
-                    logger.error("embedded log reader could not open \(databasePath): \(error)")
+                    logger.error("embedded \(label) reader could not open \(databasePath): \(error)")
                 }
                 self.loop(connection, openError)
             }
-            thread.name = "keel-log-reader-\(index)"
+            thread.name = "keel-\(label)-reader-\(index)"
             thread.stackSize = 1 << 20
             thread.start()
         }
     }
 
-    private func loop(_ connection: SQLiteConnection?, _ openError: EventLogError?) {
+    private func loop(_ connection: SQLiteConnection<Failure>?, _ openError: Failure?) {
         var connection = connection
         while true {
             condition.lock()
@@ -59,11 +62,12 @@ final class ReaderPool: @unchecked Sendable {
     }
 
     /// Runs `body` on a reader thread and returns its result.
-    func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(EventLogError) -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+    package func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection<Failure>) throws(Failure) -> T) async throws -> T {
+        let label = self.label
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job: Job = { connection, openError in
                 guard let connection else {
-                    continuation.resume(throwing: openError ?? EventLogError(.closed, "the embedded log reader is closed"))
+                    continuation.resume(throwing: openError ?? Failure.closed("the embedded \(label) reader is closed"))
                     return
                 }
                 do {
@@ -75,7 +79,7 @@ final class ReaderPool: @unchecked Sendable {
             condition.lock()
             if stopping {
                 condition.unlock()
-                continuation.resume(throwing: EventLogError(.closed, "the embedded log was shut down"))
+                continuation.resume(throwing: Failure.closed("the embedded \(label) was shut down"))
                 return
             }
             jobs.append(job)
@@ -85,7 +89,7 @@ final class ReaderPool: @unchecked Sendable {
     }
 
     /// Lets queued jobs finish, then stops the threads and closes their connections.
-    func stop() async {
+    package func stop() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             condition.lock()
             stopping = true
@@ -101,7 +105,7 @@ final class ReaderPool: @unchecked Sendable {
     }
 
     /// Signals the threads to stop without waiting (from `deinit`).
-    func stopNow() {
+    package func stopNow() {
         condition.lock()
         stopping = true
         condition.broadcast()

@@ -1,0 +1,81 @@
+import CSQLite
+
+/// A thin, allocation-conscious wrapper over one SQLite connection, throwing `Failure`.
+///
+/// Not thread-safe: every connection is owned by exactly one thread (a writer thread or one
+/// reader thread) for its whole life, which is why it is not `Sendable`.
+package final class SQLiteConnection<Failure: SQLiteFailure> {
+    package let handle: OpaquePointer
+    package let path: String
+    private var statements: [String: SQLiteStatement<Failure>] = [:]
+
+    package init(path: String, readOnly: Bool) throws(Failure) {
+        var db: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
+            if let db { sqlite3_close_v2(db) }
+            throw Failure.unavailable("cannot open the database \(path): \(message)")
+        }
+        handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, 10_000)
+    }
+
+    deinit {
+        statements.removeAll()  // finalize before closing
+        sqlite3_close_v2(handle)
+    }
+
+    package var errorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+
+    package func error(_ rc: Int32, _ context: String) -> Failure {
+        Failure.sqlite(rc, "\(context) (\(path)): \(errorMessage) [sqlite \(rc)]")
+    }
+
+    /// Runs one or more statements that return no rows.
+    package func execute(_ sql: String) throws(Failure) {
+        var errmsg: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errmsg)
+        if rc != SQLITE_OK {
+            let message = errmsg.map { String(cString: $0) } ?? errorMessage
+            sqlite3_free(errmsg)
+            throw Failure.sqlite(rc, "\(message) (\(path)) [sqlite \(rc)] in: \(sql.prefix(80))")
+        }
+    }
+
+    /// A prepared statement, cached by its SQL text for the life of the connection.
+    package func statement(_ sql: String) throws(Failure) -> SQLiteStatement<Failure> {
+        if let cached = statements[sql] { return cached }
+        var raw: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &raw, nil)
+        guard rc == SQLITE_OK, let raw else { throw error(rc, "cannot prepare \(sql.prefix(60))") }
+        let statement = SQLiteStatement<Failure>(raw, connection: self)
+        statements[sql] = statement
+        return statement
+    }
+
+    /// Drops cached statements whose SQL mentions `fragment` (after a table is dropped).
+    package func forgetStatements(containing fragment: String) {
+        for key in statements.keys where key.contains(fragment) { statements[key] = nil }
+    }
+
+    package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    package var changes: Int { Int(sqlite3_changes64(handle)) }
+
+    /// Runs `body` inside a read transaction so that several statements see one snapshot.
+    package func readTransaction<T>(_ body: () throws(Failure) -> T) throws(Failure) -> T {
+        try execute("BEGIN")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import CSQLite
+import KeelSQLite
+
+// The embedded store's view of the shared SQLite layer: the same types, throwing `StoreError`.
+typealias SQLiteConnection = KeelSQLite.SQLiteConnection<StoreError>
+typealias SQLiteStatement = KeelSQLite.SQLiteStatement<StoreError>
+typealias ReaderPool = KeelSQLite.SQLiteReaderPool<StoreError>
+
+extension StoreError: SQLiteFailure {
+    /// Constraint violations are `.duplicateKey` (the only constraints are unique keys), a file
+    /// that is not a database `.invalidRequest`, busy/IO trouble `.unavailable`.
+    package static func sqlite(_ rc: Int32, _ message: String) -> StoreError {
+        let code: StoreError.Code
+        switch rc & 0xff {
+        case SQLITE_CONSTRAINT: code = .duplicateKey
+        case SQLITE_NOTADB, SQLITE_CORRUPT: code = .invalidRequest
+        case SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_READONLY: code = .unavailable
+        default: code = .internalError
+        }
+        return StoreError(code, message)
+    }
+
+    package static func unavailable(_ message: String) -> StoreError { StoreError(.unavailable, message) }
+    package static func locked(_ message: String) -> StoreError { StoreError(.locked, message) }
+    package static func closed(_ message: String) -> StoreError { StoreError(.closed, message) }
+}
