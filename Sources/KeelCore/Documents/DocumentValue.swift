@@ -70,7 +70,7 @@ extension DocumentValue {
     /// cross-type order (null < numbers < strings < objects < arrays < binary < bool < date),
     /// numbers compared by value across int, double and decimal.
     public static func compare(_ lhs: DocumentValue, _ rhs: DocumentValue) -> Int {
-        let (left, right) = (lhs.typeRank, rhs.typeRank)
+        let (left, right) = (lhs.typeClass, rhs.typeClass)
         if left != right { return left < right ? -1 : 1 }
         switch (lhs, rhs) {
         case (.string(let a), .string(let b)): return a == b ? 0 : (Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8)) ? -1 : 1)
@@ -99,7 +99,10 @@ extension DocumentValue {
         }
     }
 
-    private var typeRank: Int {
+    /// MongoDB's type bracket, in its cross-type sort order: range and equality filters only
+    /// match values of the same class, and all numbers are one class.
+    @inline(__always)
+    public var typeClass: Int {
         switch self {
         case .null: 0
         case .int, .double, .decimal: 1

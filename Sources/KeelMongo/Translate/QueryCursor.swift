@@ -64,7 +64,7 @@ enum QueryCursor {
 
     /// Values sorting strictly after (ascending) or before (descending) `value`.
     private static func beyond(_ path: String, _ value: DocumentValue, ascending: Bool) -> BSONDoc {
-        let rank = typeRank(value)
+        let rank = value.typeClass
         if ascending {
             let higher = typeNames.filter { $0.rank > rank }.map { BSONItem.string($0.name) }
             var options: [BSONItem] = []
@@ -85,19 +85,6 @@ enum QueryCursor {
         ("null", 0), ("int", 1), ("long", 1), ("double", 1), ("decimal", 1), ("string", 2), ("object", 3),
         ("array", 4), ("binData", 5), ("bool", 6), ("date", 7),
     ]
-
-    private static func typeRank(_ value: DocumentValue) -> Int {
-        switch value {
-        case .null: 0
-        case .int, .double, .decimal: 1
-        case .string: 2
-        case .object: 3
-        case .array: 4
-        case .binary: 5
-        case .bool: 6
-        case .date: 7
-        }
-    }
 
     private static func specification(_ sort: [SortField]) -> DocumentValue {
         .array(sort.map { .array([.string($0.path), .bool($0.ascending)]) })

@@ -99,20 +99,4 @@ extension DocumentValue {
         case .object: "object"
         }
     }
-
-    /// MongoDB's type bracket: range and equality filters only match values of the same class
-    /// (all numbers are one class).
-    @inline(__always)
-    public var typeClass: Int {
-        switch self {
-        case .null: 0
-        case .int, .double, .decimal: 1
-        case .string: 2
-        case .object: 3
-        case .array: 4
-        case .binary: 5
-        case .bool: 6
-        case .date: 7
-        }
-    }
 }
