@@ -89,28 +89,8 @@ fetch() {
     fetch_rdkafka
 }
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-port_open() {
-    python3 - "$1" <<'PY'
-import socket, sys
-s = socket.socket(); s.settimeout(0.2)
-try:
-    s.connect(("127.0.0.1", int(sys.argv[1]))); sys.exit(0)
-except OSError:
-    sys.exit(1)
-finally:
-    s.close()
-PY
-}
-
-running_pid() {
-    [[ -f "$PIDFILE" ]] || return 1
-    local pid; pid="$(cat "$PIDFILE")"
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
-}
+# free_port, port_open, running_pid
+source "$ROOT/Scripts/lib/servers.sh"
 
 start_tansu() {
     fetch_tansu
