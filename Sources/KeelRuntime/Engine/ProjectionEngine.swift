@@ -104,7 +104,7 @@ final class ProjectionEngine {
 
     /// Projects and applies `records` (ordered per partition). Returns after the last batch.
     func process(_ records: [ConsumedRecord]) async throws -> Outcome {
-        var unit = Unit()
+        var unit = newUnit()
         for record in records {
             let partition = record.topicPartition
             guard let position = positions[partition], record.offset >= position else { continue }
@@ -114,13 +114,14 @@ final class ProjectionEngine {
                 let request = DeadLetterRequest(event, projection: projector.name)
             {
                 guard try await flush(&unit) else { return .resync }
-                var requestUnit = Unit()
+                var requestUnit = newUnit()
                 requestUnit.positions[partition] = record.offset + 1
                 try await carryOut(request, into: &requestUnit)
                 guard try await flush(&requestUnit) else { return .resync }
                 continue
             }
             unit.positions[partition] = record.offset + 1
+            unit.records.append((record, decoded))
             guard projector.topics.contains(record.topic) else { continue }
             handle(record, decoded: decoded, into: &unit)
         }
@@ -132,9 +133,18 @@ final class ProjectionEngine {
         var changes: [DocumentChange] = []
         var notices: [OutgoingRecord] = []
         var positions: [TopicPartition: Int64] = [:]
+        /// The records it covers, so a batch the store refuses can be redone one record at a time.
+        var records: [(record: ConsumedRecord, decoded: Result<CloudEvent, ProjectionError>)] = []
+        /// The dead-letter state before the unit's records were handled.
+        var blockedBefore: [BlockKey: [DeadLetterEntry]] = [:]
+        var keylessBefore: [String: DeadLetterEntry] = [:]
     }
 
-    private func handle(_ record: ConsumedRecord, decoded: Result<CloudEvent, ProjectionError>, into unit: inout Unit) {
+    func newUnit() -> Unit {
+        Unit(blockedBefore: blocked, keylessBefore: keyless)
+    }
+
+    func handle(_ record: ConsumedRecord, decoded: Result<CloudEvent, ProjectionError>, into unit: inout Unit) {
         let key = record.key.flatMap { String(validating: $0, as: UTF8.self) }
         let blockKey = key.map { BlockKey(topic: record.topic, key: $0) }
         let event = try? decoded.get()
@@ -150,13 +160,21 @@ final class ProjectionEngine {
         case .success(let changes):
             unit.changes += changes
         case .failure(let error):
-            let entry = DeadLetterEntry(
-                projection: projector.name, topic: record.topic, partition: record.partition, offset: record.offset, key: key,
-                status: .poison, error: error, eventID: event?.id, eventType: event?.type, timestampMs: record.timestampMs)
-            if let blockKey { blocked[blockKey] = [entry] } else { keyless[entry.documentID] = entry }
-            logger.warning("\(label): dead-lettered \(entry.id) (key \(key ?? "none")): \(error)")
-            note(entry, event: event, into: &unit)
+            deadLetter(record, decoded: decoded, error: error, into: &unit)
         }
+    }
+
+    /// Records `record` as a poison dead letter: its key (if any) is blocked from here on.
+    func deadLetter(_ record: ConsumedRecord, decoded: Result<CloudEvent, ProjectionError>, error: ProjectionError, into unit: inout Unit) {
+        let key = record.key.flatMap { String(validating: $0, as: UTF8.self) }
+        let blockKey = key.map { BlockKey(topic: record.topic, key: $0) }
+        let event = try? decoded.get()
+        let entry = DeadLetterEntry(
+            projection: projector.name, topic: record.topic, partition: record.partition, offset: record.offset, key: key,
+            status: .poison, error: error, eventID: event?.id, eventType: event?.type, timestampMs: record.timestampMs)
+        if let blockKey { blocked[blockKey] = [entry] } else { keyless[entry.documentID] = entry }
+        logger.warning("\(label): dead-lettered \(entry.id) (key \(key ?? "none")): \(error)")
+        note(entry, event: event, into: &unit)
     }
 
     func note(_ entry: DeadLetterEntry, event: CloudEvent?, into unit: inout Unit) {
@@ -187,10 +205,32 @@ final class ProjectionEngine {
     }
 
     /// Applies a unit: notices first (live), then the changes with the checkpoint, atomically.
-    /// Returns false when the store reports the batch as already applied.
+    /// Returns false when the store reports the batch as already applied. A batch the store
+    /// refuses as data (a change its documents cannot take) is redone record by record, so the
+    /// one event at fault is dead-lettered instead of stalling the projector.
     func flush(_ unit: inout Unit) async throws -> Bool {
-        defer { unit = Unit() }
-        guard !unit.positions.isEmpty else { return true }
+        defer { unit = newUnit() }
+        switch try await write(unit) {
+        case .applied:
+            return true
+        case .skipped:
+            return false
+        case .refused(let error):
+            logger.warning("\(label): the store refused a batch of \(unit.records.count) record(s) (\(error)); isolating the event at fault")
+            return try await isolateRefusal(unit)
+        }
+    }
+
+    enum WriteOutcome {
+        case applied
+        case skipped
+        case refused(StoreError)
+    }
+
+    /// Writes a unit: notices first (live), then changes and checkpoint in one `apply`. Outages
+    /// are retried; refusals of the data are returned, because retrying cannot change them.
+    func write(_ unit: Unit) async throws -> WriteOutcome {
+        guard !unit.positions.isEmpty else { return .applied }
         if !unit.notices.isEmpty {
             // Before the batch: a crash in between re-announces (at-least-once notices) rather
             // than leaving a blocked key nobody was told about.
@@ -208,15 +248,23 @@ final class ProjectionEngine {
         }
         let batch = ProjectionBatch(
             target: target, changes: ChangeMerger.merge(unit.changes), checkpoint: checkpoint, expected: expected)
-        let outcome = try await backoff.run("\(label): store \(store.description)", logger: logger) {
-            try await self.store.apply(batch)
+        let outcome = try await backoff.run("\(label): store \(store.description)", logger: logger) { () async throws -> Result<ApplyOutcome, StoreError> in
+            do {
+                return .success(try await self.store.apply(batch))
+            } catch let error as StoreError where error.code == .invalidRequest || error.code == .duplicateKey {
+                return .failure(error)
+            }
         }
-        guard outcome == .applied else {
+        switch outcome {
+        case .failure(let error):
+            return .refused(error)
+        case .success(.skippedAsDuplicate):
             logger.notice("\(label): a batch was already applied (checkpoint moved elsewhere); resynchronising")
-            return false
+            return .skipped
+        case .success(.applied):
+            positions.merge(unit.positions) { Swift.max($0, $1) }
+            confirmed.merge(unit.positions) { Swift.max($0, $1) }
+            return .applied
         }
-        positions.merge(unit.positions) { Swift.max($0, $1) }
-        confirmed.merge(unit.positions) { Swift.max($0, $1) }
-        return true
     }
 }

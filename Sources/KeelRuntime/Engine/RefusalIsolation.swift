@@ -1,0 +1,41 @@
+import KeelCore
+import KeelLog
+import KeelStore
+
+extension ProjectionEngine {
+    /// Redoes a refused unit one record per batch, from the dead-letter state it started with.
+    ///
+    /// The record whose changes the store refuses again becomes a poison dead letter (its key is
+    /// blocked, so the key's later records — in this unit and after — are parked behind it, and
+    /// per-key order holds); every other record is applied as usual. Returns false when the store
+    /// reports a batch as already applied (the caller resynchronises).
+    func isolateRefusal(_ refused: Unit) async throws -> Bool {
+        blocked = refused.blockedBefore
+        keyless = refused.keylessBefore
+        for (record, decoded) in refused.records {
+            var single = newUnit()
+            single.positions[record.topicPartition] = record.offset + 1
+            if projector.topics.contains(record.topic) {
+                handle(record, decoded: decoded, into: &single)
+            }
+            switch try await write(single) {
+            case .applied:
+                continue
+            case .skipped:
+                return false
+            case .refused(let error):
+                blocked = single.blockedBefore
+                keyless = single.keylessBefore
+                var poisoned = newUnit()
+                poisoned.positions[record.topicPartition] = record.offset + 1
+                deadLetter(record, decoded: decoded, error: ProjectionError(code: "store-refused", "the store refused its changes: \(error)"), into: &poisoned)
+                switch try await write(poisoned) {
+                case .applied: continue
+                case .skipped: return false
+                case .refused(let again): throw again  // the dead-letter document itself was refused: nothing sane to do
+                }
+            }
+        }
+        return true
+    }
+}
