@@ -109,11 +109,11 @@ public final class Replayer: Sendable {
             if let bounds {
                 try await consume(until: bounds, bounded: true, engine, consumer, &meter, phase: .building)
             } else {
-                try await consume(until: try await LogOffsets.ends(of: Set(engine.subscribedTopics), in: log), bounded: false, engine, consumer, &meter, phase: .building)
+                try await consume(until: try await catchUpTargets(Set(engine.subscribedTopics)), bounded: false, engine, consumer, &meter, phase: .building)
                 // Catch up: the live projector (and producers) moved on meanwhile; chase the end until a
                 // pass finds nothing new.
                 while true {
-                    let ends = try await LogOffsets.ends(of: Set(engine.subscribedTopics), in: log)
+                    let ends = try await catchUpTargets(Set(engine.subscribedTopics))
                     if ends.allSatisfy({ (engine.positions[$0.key] ?? 0) >= $0.value }) { break }
                     try await consume(until: ends, bounded: false, engine, consumer, &meter, phase: .catchingUp)
                 }
@@ -132,6 +132,19 @@ public final class Replayer: Sendable {
         meter.report(.done, events: engine.processed, lag: 0, force: true)
         return ReplayReport(
             shadow: shadow, events: engine.processed, seconds: meter.elapsed, promoted: promoted, droppedLeftovers: leftovers)
+    }
+
+    /// Where an unbounded replay reads to: each partition's end as the log reports it, and never
+    /// less than the live projection's checkpoint, so a promoted shadow is never behind what
+    /// readers already see (some brokers — tansu — report ends too low).
+    private func catchUpTargets(_ topics: Set<String>) async throws -> [TopicPartition: Int64] {
+        var targets = try await LogOffsets.ends(of: topics, in: log)
+        let live = try await store.checkpoint(.live(projector.name))?.positions ?? [:]
+        for (position, offset) in live where topics.contains(position.topic) {
+            let partition = TopicPartition(position.topic, position.partition)
+            targets[partition] = Swift.max(targets[partition] ?? 0, offset)
+        }
+        return targets
     }
 
     /// Reads until every partition's position reaches `targets`; bounded reads drop what lies past.
