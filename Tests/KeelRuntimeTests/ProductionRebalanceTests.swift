@@ -85,9 +85,11 @@ extension ProductionTests {
             #expect(
                 try await eventually(timeout: .seconds(60)) { same(try await env.activitySummary(), expectedAll) },
                 "after C joined, the projection never matched exactly")
-            // tansu can keep a member that left (A) as the group's leader, and then a later join never
-            // gets partitions; on Kafka the new member must take a share.
-            withKnownIssue("tansu: after a member leaves, a later join may never be given partitions", isIntermittent: true) {
+            // On tansu, in full-suite runs, the third member often never gets partitions within ~40 s
+            // (it does when this test runs alone). tansu was seen keeping a member that left (A) as
+            // the group's leader, which stalls later joins; not yet ruled out: something in our
+            // cooperative rebalance under load. Unresolved — on Kafka the new member must take a share.
+            withKnownIssue("tansu: after a member leaves, a later join may never be given partitions (unresolved)", isIntermittent: true) {
                 #expect(!storeC.partitions.isEmpty, "the third member never applied a batch")
             } when: { TestServers.kafkaIsTansu }
 
