@@ -105,7 +105,7 @@ final class ProjectionEngine {
     /// Projects and applies `records` (ordered per partition). Returns after the last batch.
     func process(_ records: [ConsumedRecord]) async throws -> Outcome {
         var unit = newUnit()
-        for record in records {
+        for (index, record) in records.enumerated() {
             let partition = record.topicPartition
             guard let position = positions[partition], record.offset >= position else { continue }
             processed += 1
@@ -113,19 +113,19 @@ final class ProjectionEngine {
             if record.topic == DeadLetterEvents.topic, case .success(let event) = decoded,
                 let request = DeadLetterRequest(event, projection: projector.name)
             {
-                guard try await flush(&unit) else { return .resync }
+                guard try await flush(&unit, records) else { return .resync }
                 var requestUnit = newUnit()
                 requestUnit.positions[partition] = record.offset + 1
                 try await carryOut(request, into: &requestUnit)
-                guard try await flush(&requestUnit) else { return .resync }
+                guard try await flush(&requestUnit, records) else { return .resync }
                 continue
             }
             unit.positions[partition] = record.offset + 1
-            unit.records.append((record, decoded))
+            unit.covered = (unit.covered?.lowerBound ?? index)..<(index + 1)
             guard projector.topics.contains(record.topic) else { continue }
             handle(record, decoded: decoded, into: &unit)
         }
-        return try await flush(&unit) ? .applied : .resync
+        return try await flush(&unit, records) ? .applied : .resync
     }
 
     /// One atomic batch in the making.
@@ -133,8 +133,9 @@ final class ProjectionEngine {
         var changes: [DocumentChange] = []
         var notices: [OutgoingRecord] = []
         var positions: [TopicPartition: Int64] = [:]
-        /// The records it covers, so a batch the store refuses can be redone one record at a time.
-        var records: [(record: ConsumedRecord, decoded: Result<CloudEvent, ProjectionError>)] = []
+        /// The indexes of the `process` input it covers, so a batch the store refuses can be redone
+        /// one record at a time (kept as a range: copying every record would cost the hot path).
+        var covered: Range<Int>?
         /// The dead-letter state before the unit's records were handled.
         var blockedBefore: [BlockKey: [DeadLetterEntry]] = [:]
         var keylessBefore: [String: DeadLetterEntry] = [:]
@@ -208,7 +209,7 @@ final class ProjectionEngine {
     /// Returns false when the store reports the batch as already applied. A batch the store
     /// refuses as data (a change its documents cannot take) is redone record by record, so the
     /// one event at fault is dead-lettered instead of stalling the projector.
-    func flush(_ unit: inout Unit) async throws -> Bool {
+    func flush(_ unit: inout Unit, _ records: [ConsumedRecord]) async throws -> Bool {
         defer { unit = newUnit() }
         switch try await write(unit) {
         case .applied:
@@ -216,8 +217,12 @@ final class ProjectionEngine {
         case .skipped:
             return false
         case .refused(let error):
-            logger.warning("\(label): the store refused a batch of \(unit.records.count) record(s) (\(error)); isolating the event at fault")
-            return try await isolateRefusal(unit)
+            guard let covered = unit.covered else {
+                // An operator request's own batch: there is no event to blame.
+                throw error
+            }
+            logger.warning("\(label): the store refused a batch of \(covered.count) record(s) (\(error)); isolating the event at fault")
+            return try await isolateRefusal(unit, records[covered])
         }
     }
 

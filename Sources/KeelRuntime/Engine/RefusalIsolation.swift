@@ -9,10 +9,13 @@ extension ProjectionEngine {
     /// blocked, so the key's later records — in this unit and after — are parked behind it, and
     /// per-key order holds); every other record is applied as usual. Returns false when the store
     /// reports a batch as already applied (the caller resynchronises).
-    func isolateRefusal(_ refused: Unit) async throws -> Bool {
+    func isolateRefusal(_ refused: Unit, _ records: ArraySlice<ConsumedRecord>) async throws -> Bool {
         blocked = refused.blockedBefore
         keyless = refused.keylessBefore
-        for (record, decoded) in refused.records {
+        for record in records {
+            // The same filter as `process`: records already applied are not redone.
+            guard let position = positions[record.topicPartition], record.offset >= position else { continue }
+            let decoded = Self.decode(record)
             var single = newUnit()
             single.positions[record.topicPartition] = record.offset + 1
             if projector.topics.contains(record.topic) {
