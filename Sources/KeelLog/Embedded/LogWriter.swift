@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import KeelCore
+import KeelSQLite
 import Logging
 
 /// A refusal detected before anything was written: the job fails alone, the batch goes on.
@@ -17,8 +18,8 @@ struct WriterRejection: Error {
 /// acknowledgement means "durable". Callers never block a thread: they suspend on a
 /// continuation that the writer resumes.
 ///
-/// NOTE `@unchecked Sendable`: the queue (`jobs`, `stopping`, `exited`, `exitWaiters`) is only
-/// touched while holding `condition`. Everything else that is mutable (`db`, `topics`, `dirty`,
+/// NOTE `@unchecked Sendable`: the job queue (`WriterJobQueue`) is thread-safe on its own.
+/// Everything else that is mutable (`db`, `topics`, `dirty`,
 /// statements) is touched only by the writer thread: after `init` hands over, no other thread
 /// reads or writes it.
 final class LogWriter: @unchecked Sendable {
@@ -64,11 +65,7 @@ final class LogWriter: @unchecked Sendable {
         var compacted: Bool { policies.contains("compact") }
     }
 
-    private let condition = NSCondition()
-    private var jobs: [Job] = []
-    private var stopping = false
-    private var exited = false
-    private var exitWaiters: [CheckedContinuation<Void, Never>] = []
+    private let queue = WriterJobQueue<Job>()
 
     // Writer-thread state.
     private var db: SQLiteConnection?
@@ -100,9 +97,7 @@ final class LogWriter: @unchecked Sendable {
             } catch {
                 openError = error
                 self.db = nil
-                self.condition.lock()
-                self.exited = true
-                self.condition.unlock()
+                self.queue.markExited()
                 opened.signal()
                 return
             }
@@ -172,22 +167,7 @@ final class LogWriter: @unchecked Sendable {
     private func loop() {
         var nextRetention = options.retentionInterval.map { ContinuousClock.now.advanced(by: $0) }
         while true {
-            condition.lock()
-            while jobs.isEmpty && !stopping {
-                if let due = nextRetention {
-                    let remaining = ContinuousClock.now.duration(to: due)
-                    if remaining <= .zero { break }
-                    let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) / 1e18
-                    _ = condition.wait(until: Date(timeIntervalSinceNow: seconds))
-                } else {
-                    condition.wait()
-                }
-            }
-            let batch = jobs
-            jobs.removeAll(keepingCapacity: true)
-            let stop = stopping && batch.isEmpty
-            condition.unlock()
-
+            let (batch, stop) = queue.take(until: nextRetention)
             if stop { break }
             if !batch.isEmpty {
                 process(batch)
@@ -200,12 +180,7 @@ final class LogWriter: @unchecked Sendable {
         topics = [:]
         dirty = []
         if notifyFD >= 0 { close(notifyFD) }
-        condition.lock()
-        exited = true
-        let waiters = exitWaiters
-        exitWaiters = []
-        condition.unlock()
-        for waiter in waiters { waiter.resume() }
+        queue.markExited()
     }
 
     /// One transaction for the whole batch. If it fails, the batch is rolled back and each job
@@ -295,38 +270,16 @@ final class LogWriter: @unchecked Sendable {
     }
 
     private func enqueue(_ job: Job) {
-        condition.lock()
-        if stopping || exited {
-            condition.unlock()
-            job.fail(EventLogError(.closed, "the embedded log was shut down"))
-            return
-        }
-        jobs.append(job)
-        condition.signal()
-        condition.unlock()
+        if !queue.enqueue(job) { job.fail(EventLogError(.closed, "the embedded log was shut down")) }
     }
 
     /// Finishes queued jobs, then stops the thread and closes the database.
     func stop() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            condition.lock()
-            stopping = true
-            if exited {
-                condition.unlock()
-                continuation.resume()
-                return
-            }
-            exitWaiters.append(continuation)
-            condition.signal()
-            condition.unlock()
-        }
+        await queue.stop()
     }
 
     func stopNow() {
-        condition.lock()
-        stopping = true
-        condition.signal()
-        condition.unlock()
+        queue.stopNow()
     }
 
     // MARK: Jobs (writer thread)

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import KeelCore
+import KeelSQLite
 import Logging
 
 /// The one thread that writes the store's database.
@@ -12,8 +13,8 @@ import Logging
 /// resumes the callers, so a returned `apply` means "durable". Jobs run in queue order, so
 /// batches of one projection apply in call order.
 ///
-/// NOTE `@unchecked Sendable`: the queue (`jobs`, `stopping`, `exited`, `exitWaiters`) is only
-/// touched while holding `condition`. Everything else that is mutable (`db`, the caches) is
+/// NOTE `@unchecked Sendable`: the job queue (`WriterJobQueue`) is thread-safe on its own.
+/// Everything else that is mutable (`db`, the caches) is
 /// touched only by the writer thread: after `init` hands over, no other thread reads or writes it.
 final class StoreWriter: @unchecked Sendable {
     struct Job {
@@ -23,11 +24,7 @@ final class StoreWriter: @unchecked Sendable {
         let fail: (StoreError) -> Void
     }
 
-    private let condition = NSCondition()
-    private var jobs: [Job] = []
-    private var stopping = false
-    private var exited = false
-    private var exitWaiters: [CheckedContinuation<Void, Never>] = []
+    private let queue = WriterJobQueue<Job>()
 
     // Writer-thread state.
     private(set) var db: SQLiteConnection?
@@ -55,9 +52,7 @@ final class StoreWriter: @unchecked Sendable {
             } catch {
                 openError = error
                 self.db = nil
-                self.condition.lock()
-                self.exited = true
-                self.condition.unlock()
+                self.queue.markExited()
                 opened.signal()
                 return
             }
@@ -92,23 +87,8 @@ final class StoreWriter: @unchecked Sendable {
     private func loop() {
         var nextPurge = options.ttlInterval.map { ContinuousClock.now.advanced(by: $0) }
         while true {
-            condition.lock()
-            while jobs.isEmpty && !stopping {
-                if let deadline = nextPurge {
-                    let seconds = Double((deadline - ContinuousClock.now).components.seconds)
-                        + Double((deadline - ContinuousClock.now).components.attoseconds) / 1e18
-                    if seconds <= 0 || !condition.wait(until: Date(timeIntervalSinceNow: seconds)) { break }
-                } else {
-                    condition.wait()
-                }
-            }
-            if jobs.isEmpty && stopping {
-                condition.unlock()
-                break
-            }
-            var batch = jobs
-            jobs.removeAll(keepingCapacity: true)
-            condition.unlock()
+            var (batch, stop) = queue.take(until: nextPurge)
+            if stop { break }
             if let deadline = nextPurge, ContinuousClock.now >= deadline, let interval = options.ttlInterval {
                 batch.append(purgeJob(nowMs: StoreSchema.nowMs(), completion: nil))
                 nextPurge = ContinuousClock.now.advanced(by: interval)
@@ -116,12 +96,7 @@ final class StoreWriter: @unchecked Sendable {
             if !batch.isEmpty { process(batch) }
         }
         db = nil  // finalizes statements and closes on this thread
-        condition.lock()
-        exited = true
-        let waiters = exitWaiters
-        exitWaiters = []
-        condition.unlock()
-        for waiter in waiters { waiter.resume() }
+        queue.markExited()
     }
 
     /// One transaction for the whole group; one savepoint per job.
@@ -187,38 +162,16 @@ final class StoreWriter: @unchecked Sendable {
     }
 
     private func enqueue(_ job: Job) {
-        condition.lock()
-        if stopping || exited {
-            condition.unlock()
-            job.fail(StoreError(.closed, "the embedded store was shut down"))
-            return
-        }
-        jobs.append(job)
-        condition.signal()
-        condition.unlock()
+        if !queue.enqueue(job) { job.fail(StoreError(.closed, "the embedded store was shut down")) }
     }
 
     /// Finishes queued jobs, then stops the thread and closes the database.
     func stop() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            condition.lock()
-            stopping = true
-            if exited {
-                condition.unlock()
-                continuation.resume()
-                return
-            }
-            exitWaiters.append(continuation)
-            condition.signal()
-            condition.unlock()
-        }
+        await queue.stop()
     }
 
     func stopNow() {
-        condition.lock()
-        stopping = true
-        condition.signal()
-        condition.unlock()
+        queue.stopNow()
     }
 
     func requireDB() throws(StoreError) -> SQLiteConnection {

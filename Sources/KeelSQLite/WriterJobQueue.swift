@@ -1,0 +1,84 @@
+import Foundation
+
+/// The hand-over between callers and one writer thread: any thread enqueues jobs; the writer
+/// thread takes *all* pending jobs at once (so it can commit them in one transaction) and waits
+/// at most until its next periodic deadline.
+///
+/// Guarantees: jobs are taken in enqueue order; once `stop()` was asked, no job is accepted and
+/// the writer is told to exit only after the queue is empty, so every accepted job is run.
+///
+/// NOTE `@unchecked Sendable`: every stored property is only touched while holding `condition`.
+package final class WriterJobQueue<Job>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [Job] = []
+    private var stopping = false
+    private var exited = false
+    private var exitWaiters: [CheckedContinuation<Void, Never>] = []
+
+    package init() {}
+
+    /// Writer thread: waits for jobs, a stop request, or `deadline` (when given). Returns every
+    /// pending job, and `exit` when a stop was asked and nothing is left to do.
+    package func take(until deadline: ContinuousClock.Instant?) -> (jobs: [Job], exit: Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        while jobs.isEmpty && !stopping {
+            if let deadline {
+                let remaining = ContinuousClock.now.duration(to: deadline)
+                if remaining <= .zero { break }
+                let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) / 1e18
+                _ = condition.wait(until: Date(timeIntervalSinceNow: seconds))
+            } else {
+                condition.wait()
+            }
+        }
+        let taken = jobs
+        jobs.removeAll(keepingCapacity: true)
+        return (taken, stopping && taken.isEmpty)
+    }
+
+    /// Any thread: queues a job for the writer. False when the writer is stopping or gone; the
+    /// caller then fails the job itself.
+    package func enqueue(_ job: Job) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if stopping || exited { return false }
+        jobs.append(job)
+        condition.signal()
+        return true
+    }
+
+    /// Writer thread, as its last act: records the exit and wakes every `stop()` caller.
+    package func markExited() {
+        condition.lock()
+        exited = true
+        let waiters = exitWaiters
+        exitWaiters = []
+        condition.unlock()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Asks the writer to finish the queued jobs and exit; returns once it has.
+    package func stop() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            condition.lock()
+            stopping = true
+            if exited {
+                condition.unlock()
+                continuation.resume()
+                return
+            }
+            exitWaiters.append(continuation)
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Asks the writer to stop without waiting (from `deinit`).
+    package func stopNow() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+    }
+}
