@@ -24,6 +24,27 @@ package final class SQLiteConnection<Failure: SQLiteFailure> {
         sqlite3_busy_timeout(db, 10_000)
     }
 
+    /// The one read-write connection of an embedded directory: WAL journal (readers in other
+    /// connections and processes read beside it), `synchronous=FULL` when every commit must
+    /// survive power loss (`NORMAL`: survives a process crash), and generous caches.
+    package static func openWriter(path: String, durableCommits: Bool) throws(Failure) -> SQLiteConnection<Failure> {
+        let db = try SQLiteConnection<Failure>(path: path, readOnly: false)
+        try db.execute("PRAGMA journal_mode=WAL")
+        try db.execute("""
+            PRAGMA synchronous=\(durableCommits ? "FULL" : "NORMAL");
+            PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=4096;
+            PRAGMA journal_size_limit=67108864; PRAGMA temp_store=MEMORY
+            """)
+        return db
+    }
+
+    /// Whether the database has any table yet (a new file has none).
+    package func hasTables() throws(Failure) -> Bool {
+        let count = try statement("SELECT count(*) FROM sqlite_master")
+        defer { count.reset() }
+        return try count.step() && count.int64(0) > 0
+    }
+
     deinit {
         statements.removeAll()  // finalize before closing
         sqlite3_close_v2(handle)

@@ -17,6 +17,37 @@ package final class WriterJobQueue<Job>: @unchecked Sendable {
 
     package init() {}
 
+    /// Starts the writer thread: `open` runs on it first and its error, if any, is thrown here
+    /// (the thread then ends and the queue refuses work); otherwise `loop` runs on the thread,
+    /// which must call `markExited()` last.
+    package func startThread<Failure: Error>(
+        name: String, stackSize: Int,
+        open: @escaping @Sendable () throws(Failure) -> Void,
+        loop: @escaping @Sendable () -> Void
+    ) throws(Failure) {
+        // The opening result crosses from the writer thread to this one exactly once, ordered
+        // by the semaphore.
+        let opened = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var openError: Failure?
+        let thread = Thread { [self] in
+            do throws(Failure) {
+                try open()
+            } catch {
+                openError = error
+                markExited()
+                opened.signal()
+                return
+            }
+            opened.signal()
+            loop()
+        }
+        thread.name = name
+        thread.stackSize = stackSize
+        thread.start()
+        opened.wait()
+        if let openError { throw openError }
+    }
+
     /// Writer thread: waits for jobs, a stop request, or `deadline` (when given). Returns every
     /// pending job, and `exit` when a stop was asked and nothing is left to do.
     package func take(until deadline: ContinuousClock.Instant?) -> (jobs: [Job], exit: Bool) {

@@ -87,47 +87,29 @@ final class LogWriter: @unchecked Sendable {
         self.logger = logger
         notifyFD = open(notifyPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
 
-        // The opening result crosses from the writer thread to this one exactly once, ordered
-        // by the semaphore.
-        let opened = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var openError: EventLogError?
-        let thread = Thread { [self] in
-            do throws(EventLogError) {
-                try self.openDatabase()
-            } catch {
-                openError = error
-                self.db = nil
-                self.queue.markExited()
-                opened.signal()
-                return
-            }
-            opened.signal()
-            self.loop()
-        }
-        thread.name = "keel-log-writer"
-        thread.stackSize = 1 << 21
-        thread.start()
-        opened.wait()
-        if let openError {
+        do throws(EventLogError) {
+            try queue.startThread(
+                name: "keel-log-writer", stackSize: 1 << 21,
+                open: { [self] () throws(EventLogError) in
+                    do throws(EventLogError) {
+                        try openDatabase()
+                    } catch {
+                        db = nil  // closed on this thread, which opened it
+                        throw error
+                    }
+                },
+                loop: { [self] in loop() })
+        } catch {
             if notifyFD >= 0 { close(notifyFD) }
-            throw openError
+            throw error
         }
     }
 
     // MARK: Thread
 
     private func openDatabase() throws(EventLogError) {
-        let db = try SQLiteConnection(path: databasePath, readOnly: false)
-        try db.execute("PRAGMA journal_mode=WAL")
-        try db.execute("""
-            PRAGMA synchronous=\(options.fsync == .everyCommit ? "FULL" : "NORMAL");
-            PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=4096;
-            PRAGMA journal_size_limit=67108864; PRAGMA temp_store=MEMORY
-            """)
-        let count = try db.statement("SELECT count(*) FROM sqlite_master")
-        let hasTables = try count.step() && count.int64(0) > 0
-        count.reset()
-        if hasTables {
+        let db = try SQLiteConnection.openWriter(path: databasePath, durableCommits: options.fsync == .everyCommit)
+        if try db.hasTables() {
             try Storage.checkFormat(db)
             try db.execute(Storage.schema)
         } else {

@@ -42,42 +42,22 @@ final class StoreWriter: @unchecked Sendable {
         self.databasePath = databasePath
         self.options = options
         self.logger = logger
-        // The opening result crosses from the writer thread to this one exactly once, ordered
-        // by the semaphore.
-        let opened = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var openError: StoreError?
-        let thread = Thread { [self] in
-            do throws(StoreError) {
-                try self.openDatabase()
-            } catch {
-                openError = error
-                self.db = nil
-                self.queue.markExited()
-                opened.signal()
-                return
-            }
-            opened.signal()
-            self.loop()
-        }
-        thread.name = "keel-store-writer"
-        thread.stackSize = 1 << 22
-        thread.start()
-        opened.wait()
-        if let openError { throw openError }
+        try queue.startThread(
+            name: "keel-store-writer", stackSize: 1 << 22,
+            open: { [self] () throws(StoreError) in
+                    do throws(StoreError) {
+                        try openDatabase()
+                    } catch {
+                        db = nil  // closed on this thread, which opened it
+                        throw error
+                    }
+                },
+            loop: { [self] in loop() })
     }
 
     private func openDatabase() throws(StoreError) {
-        let db = try SQLiteConnection(path: databasePath, readOnly: false)
-        try db.execute("PRAGMA journal_mode=WAL")
-        try db.execute("""
-            PRAGMA synchronous=\(options.fsync == .everyCommit ? "FULL" : "NORMAL");
-            PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=4096;
-            PRAGMA journal_size_limit=67108864; PRAGMA temp_store=MEMORY
-            """)
-        let count = try db.statement("SELECT count(*) FROM sqlite_master")
-        let hasTables = try count.step() && count.int64(0) > 0
-        count.reset()
-        if hasTables { try StoreSchema.checkFormat(db) }
+        let db = try SQLiteConnection.openWriter(path: databasePath, durableCommits: options.fsync == .everyCommit)
+        if try db.hasTables() { try StoreSchema.checkFormat(db) }
         try db.execute("BEGIN IMMEDIATE; \(StoreSchema.schema) COMMIT")
         self.db = db
     }
