@@ -54,10 +54,7 @@ final class Environment: @unchecked Sendable {
     /// Produces events (binary mode, key = partitionkey) and returns their coordinates.
     @discardableResult
     func produce(_ events: [CloudEvent], to topic: String) async throws -> [RecordCoordinates] {
-        let records = events.map { event -> OutgoingRecord in
-            let encoded = KafkaBinding.encode(event)
-            return OutgoingRecord(key: encoded.key, value: encoded.value, headers: encoded.headers)
-        }
+        let records = events.map { OutgoingRecord($0) }
         var coordinates: [RecordCoordinates] = []
         for start in stride(from: 0, to: records.count, by: 2000) {
             coordinates += try await log.produce(Array(records[start..<min(start + 2000, records.count)]), to: topic)

@@ -45,6 +45,15 @@ public struct OutgoingRecord: Sendable, Hashable {
     }
 }
 
+extension OutgoingRecord {
+    /// `event` in the CloudEvents Kafka binary content mode (`KafkaBinding.encode`): `ce_`
+    /// headers, the data as the value, `partitionkey` as the key — how Keel writes every event.
+    public init(_ event: CloudEvent, timestampMs: Int64? = nil, partition: Int32? = nil) {
+        let encoded = KafkaBinding.encode(event)
+        self.init(key: encoded.key, value: encoded.value, headers: encoded.headers, timestampMs: timestampMs, partition: partition)
+    }
+}
+
 /// Where an acknowledged record now lives. Returned only once the record is durable
 /// (Kafka: acknowledged by all in-sync replicas; embedded: committed to the log file).
 public struct RecordCoordinates: Sendable, Hashable, CustomStringConvertible {

@@ -70,8 +70,7 @@ public enum DeadLetterEvents {
         event.partitionkey = key
         event.dataversion = 1
         if let tenant { event.tenantid = tenant }
-        let encoded = KafkaBinding.encode(event)
-        return OutgoingRecord(key: encoded.key, value: encoded.value, headers: encoded.headers)
+        return OutgoingRecord(event)
     }
 }
 

@@ -90,8 +90,7 @@ struct ReplayBenchCommand: AsyncParsableCommand {
                     time: Date(timeIntervalSince1970: 1_790_000_000 + Double(index) / 10), json: .object(["n": .int(Int64(index))]))
                 event.tenantid = "t\(index % tenants)"
                 event.partitionkey = "k\(index % 1000)"
-                let encoded = KafkaBinding.encode(event)
-                return OutgoingRecord(key: encoded.key, value: encoded.value, headers: encoded.headers)
+                return OutgoingRecord(event)
             }
             _ = try await log.produce(records, to: topic)
         }

@@ -89,10 +89,7 @@ struct ProduceCommand: AsyncParsableCommand {
         while start < events.count {
             let slice = events[start..<min(start + batchSize, events.count)]
             start += slice.count
-            let records = slice.map { item in
-                let parts = KafkaBinding.encode(item.event)
-                return OutgoingRecord(key: parts.key, value: parts.value, headers: parts.headers, timestampMs: item.event.timeMs)
-            }
+            let records = slice.map { OutgoingRecord($0.event, timestampMs: $0.event.timeMs) }
             do {
                 let coordinates = try await log.produce(records, to: topic)
                 for (item, placed) in zip(slice, coordinates) {
