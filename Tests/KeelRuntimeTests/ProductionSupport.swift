@@ -94,10 +94,7 @@ final class ProductionEnvironment: @unchecked Sendable {
     /// Produces events (binary mode, key = partitionkey) and returns their coordinates.
     @discardableResult
     func produce(_ events: [CloudEvent]) async throws -> [RecordCoordinates] {
-        let records = events.map { event -> OutgoingRecord in
-            let encoded = KafkaBinding.encode(event)
-            return OutgoingRecord(key: encoded.key, value: encoded.value, headers: encoded.headers)
-        }
+        let records = events.map { OutgoingRecord($0) }
         var coordinates: [RecordCoordinates] = []
         for start in stride(from: 0, to: records.count, by: 1000) {
             coordinates += try await log.produce(Array(records[start..<min(start + 1000, records.count)]), to: topic)
@@ -223,7 +220,7 @@ func productionService(
 
 /// The real store, watched: which partitions each applied batch moved, and how many applies
 /// failed (an outage seen by the runtime, not hidden by the driver's own retries).
-final class ObservedStore: ProjectionStore {
+final class ObservedStore: ForwardingStore {
     let inner: any ProjectionStore
     private let state = Mutex<(partitions: Set<Int32>, applied: Int, failed: Int)>(([], 0, 0))
 
@@ -252,23 +249,6 @@ final class ObservedStore: ProjectionStore {
             throw error
         }
     }
-
-    func checkpoint(_ target: CollectionSet) async throws -> ProjectionCheckpoint? { try await inner.checkpoint(target) }
-    func find(_ target: CollectionSet, collection: String, id: String) async throws -> Document? {
-        try await inner.find(target, collection: collection, id: id)
-    }
-    func query(_ query: DocumentQuery) async throws -> DocumentPage { try await inner.query(query) }
-    func count(_ target: CollectionSet, collection: String, filter: [FieldFilter]) async throws -> Int {
-        try await inner.count(target, collection: collection, filter: filter)
-    }
-    func aggregate(_ aggregation: Aggregation) async throws -> [AggregationRow] { try await inner.aggregate(aggregation) }
-    func ensureIndexes(_ target: CollectionSet, collection: String, indexes: [IndexSpec]) async throws {
-        try await inner.ensureIndexes(target, collection: collection, indexes: indexes)
-    }
-    func generations(of projection: String) async throws -> [CollectionSet] { try await inner.generations(of: projection) }
-    func promote(_ shadow: CollectionSet, collections: [String]) async throws { try await inner.promote(shadow, collections: collections) }
-    func drop(_ target: CollectionSet, collections: [String]) async throws { try await inner.drop(target, collections: collections) }
-    func shutdown() async throws { try await inner.shutdown() }
 }
 
 /// A SecantusDB of the test's own (own port, file storage, own run folder), driven by

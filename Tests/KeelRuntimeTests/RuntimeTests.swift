@@ -4,6 +4,7 @@ import KeelLog
 import KeelRuntime
 import KeelStore
 import Synchronization
+import KeelTestSupport
 import Testing
 
 /// Events of a few tenants and types over a few hours, spread over keel.tenants and keel.audit.
@@ -110,7 +111,7 @@ struct RunsV2Projector: Projector {
 
 /// A fault injector around the real store: the first `failures` applies throw `.unavailable`
 /// (without touching the store), then every call goes through.
-final class FlakyStore: ProjectionStore {
+final class FlakyStore: ForwardingStore {
     let inner: any ProjectionStore
     private let remaining: Mutex<Int>
     private let count = Mutex(0)
@@ -136,20 +137,6 @@ final class FlakyStore: ProjectionStore {
         return try await inner.apply(batch)
     }
 
-    func checkpoint(_ target: CollectionSet) async throws -> ProjectionCheckpoint? { try await inner.checkpoint(target) }
-    func find(_ target: CollectionSet, collection: String, id: String) async throws -> Document? {
-        try await inner.find(target, collection: collection, id: id)
-    }
-    func query(_ query: DocumentQuery) async throws -> DocumentPage { try await inner.query(query) }
-    func count(_ target: CollectionSet, collection: String, filter: [FieldFilter]) async throws -> Int {
-        try await inner.count(target, collection: collection, filter: filter)
-    }
-    func aggregate(_ aggregation: Aggregation) async throws -> [AggregationRow] { try await inner.aggregate(aggregation) }
-    func ensureIndexes(_ target: CollectionSet, collection: String, indexes: [IndexSpec]) async throws {
-        try await inner.ensureIndexes(target, collection: collection, indexes: indexes)
-    }
-    func generations(of projection: String) async throws -> [CollectionSet] { try await inner.generations(of: projection) }
-    func promote(_ shadow: CollectionSet, collections: [String]) async throws { try await inner.promote(shadow, collections: collections) }
-    func drop(_ target: CollectionSet, collections: [String]) async throws { try await inner.drop(target, collections: collections) }
+    /// The wrapped store outlives the wrapper: shutting down the wrapper leaves it open.
     func shutdown() async throws {}
 }
