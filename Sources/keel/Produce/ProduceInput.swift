@@ -41,27 +41,10 @@ enum ProduceInput {
         fields["specversion"] = .string("1.0")
         fields["id"] = fields["id"] ?? .string(UUIDv7.generate(now: now).uuidString.lowercased())
         fields["source"] = fields["source"] ?? .string(defaultSource)
-        fields["time"] = fields["time"] ?? .string(Timestamps.rfc3339(now))
+        fields["time"] = fields["time"] ?? .string(RFC3339.format(now))
         if fields["data"] != nil, fields["datacontenttype"] == nil {
             fields["datacontenttype"] = .string("application/json")
         }
         return try CloudEvent(structured: .object(fields))
-    }
-}
-
-enum Timestamps {
-    /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-21T07:10:45.123Z`.
-    static func rfc3339(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
-
-    static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
     }
 }

@@ -31,7 +31,7 @@ struct TailCommand: AsyncParsableCommand {
         case "latest": return .latest
         default:
             if let offset = Int64(from), offset >= 0 { return .offset(offset) }
-            if let date = Timestamps.parse(from) { return .timestampMs(Int64((date.timeIntervalSince1970 * 1000).rounded())) }
+            if let date = RFC3339.parse(from) { return .timestampMs(Int64((date.timeIntervalSince1970 * 1000).rounded())) }
             throw ValidationError("--from must be earliest, latest, a non-negative offset or an ISO-8601 time (e.g. 2026-11-21T07:00:00Z), got '\(from)'")
         }
     }
@@ -101,7 +101,7 @@ enum TailFormat: String, ExpressibleByArgument, CaseIterable {
         case .json:
             return event.structured().jsonString
         case .pretty:
-            var head = "\(record.coordinates)  \(event.time.map(Timestamps.rfc3339) ?? "-")  \(event.type)"
+            var head = "\(record.coordinates)  \(event.time.map(RFC3339.format) ?? "-")  \(event.type)"
             if let key = event.partitionkey { head += "  key=\(key)" }
             if let tenant = event.tenantid { head += "  tenant=\(tenant)" }
             let body: String
