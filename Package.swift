@@ -17,6 +17,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Pure domain: envelope, JSON, catalog, schemas, partitioning. No I/O, no C, no Keel imports.
@@ -77,11 +83,30 @@ let package = Package(
             ]
         ),
 
+        // The HTTP front door: ingest, access (tenants, keys, JWT), rate limits, queries, live streams.
+        .target(
+            name: "KeelGateway",
+            dependencies: [
+                "KeelCore", "KeelLog", "KeelStore", "KeelRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // The one binary. Only here are adapters wired to commands.
         .executableTarget(
             name: "keel",
             dependencies: [
-                "KeelCore", "KeelLog", "KeelKafka", "KeelStore", "KeelMongo", "KeelRuntime",
+                "KeelCore", "KeelLog", "KeelKafka", "KeelStore", "KeelMongo", "KeelRuntime", "KeelGateway",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,6 +132,18 @@ let package = Package(
         .testTarget(
             name: "ProjectionStoreConformanceTests",
             dependencies: ["KeelCore", "KeelStore", "KeelMongo", "KeelTestSupport"]
+        ),
+        .testTarget(
+            name: "KeelGatewayTests",
+            dependencies: [
+                "KeelCore", "KeelLog", "KeelStore", "KeelRuntime", "KeelGateway", "KeelTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         .testTarget(
             name: "KeelRuntimeTests",

@@ -1,0 +1,53 @@
+import Foundation
+import KeelCore
+import KeelLog
+import Logging
+
+/// Writes `keel.audit.action.recorded` events: who did what to which resource, and the outcome.
+///
+/// Admin changes are audited before they are answered (the audit record is produced with the
+/// change); denials are audited best-effort (a failure is logged, never turned into a 5xx).
+struct AuditRecorder: Sendable {
+    static let topic = "keel.audit"
+    static let type = "keel.audit.action.recorded"
+
+    let log: any EventLog
+    let catalog: TopicCatalog
+    let logger: Logger
+
+    func event(
+        principal: Principal, action: String, resource: (kind: String, id: String), outcome: String, tenant: String,
+        requestID: String, reason: String? = nil
+    ) -> CloudEvent? {
+        let actor: JSONValue
+        switch principal.credential {
+        case .apiKey(let keyId): actor = .object(["kind": .string("apikey"), "id": .string(keyId)])
+        case .adminBootstrap: actor = .object(["kind": .string("service"), "id": .string("admin-bootstrap")])
+        case .jwt(_, let subject): actor = .object(["kind": .string("user"), "id": .string(subject)])
+        }
+        var data: [String: JSONValue] = [
+            "actor": actor, "action": .string(action),
+            "resource": .object(["kind": .string(resource.kind), "id": .string(resource.id)]), "outcome": .string(outcome),
+        ]
+        if !requestID.isEmpty { data["requestId"] = .string(requestID) }
+        if let reason, !reason.isEmpty { data["reason"] = .string(String(reason.prefix(500))) }
+        var event = CloudEvent(source: "keel/gateway", type: Self.type, time: Date(), json: .object(data))
+        event.tenantid = tenant
+        return try? catalog.prepare(event, forTopic: Self.topic)
+    }
+
+    func record(_ events: [CloudEvent]) async throws {
+        guard !events.isEmpty else { return }
+        _ = try await log.produce(events.map { OutgoingRecord($0) }, to: Self.topic)
+    }
+
+    /// Best-effort record of a refused request.
+    func recordDenial(principal: Principal, action: String, resource: (kind: String, id: String), tenant: String, requestID: String, reason: String) async {
+        guard let event = event(principal: principal, action: action, resource: resource, outcome: "denied", tenant: tenant, requestID: requestID, reason: reason) else { return }
+        do {
+            try await record([event])
+        } catch {
+            logger.warning("audit: could not record a denial: \(error)")
+        }
+    }
+}

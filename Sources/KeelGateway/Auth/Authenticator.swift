@@ -1,0 +1,104 @@
+import Foundation
+import HTTPTypes
+import KeelCore
+import Logging
+
+/// Turns a request's credential into a `Principal`, or a 401/403 problem saying why not.
+///
+/// Credentials, in order: `Authorization: Bearer <token>`, then `X-API-Key: <token>`. A token is
+/// an API key (`keel_<id>_<secret>`), the bootstrap admin key (`KEEL_ADMIN_KEY`), or — when a
+/// JWKS is configured — a JWT. Keys are looked up in the access directory, so a revocation read
+/// from the log takes effect on the next request. Thread-safe; holds no per-request state.
+public struct Authenticator: Sendable {
+    /// The system tenant: keys created under it act system-wide (tenant `nil` in the principal).
+    public static let systemTenant = "keel"
+
+    let access: AccessService
+    let adminKeyHash: SecretHash?
+    let jwt: JWTVerifier?
+    let now: @Sendable () -> Date
+
+    public init(access: AccessService, adminKey: String?, jwt: JWTVerifier?, now: @escaping @Sendable () -> Date = Date.init) {
+        self.access = access
+        self.adminKeyHash = adminKey.map { SecretHasher.hash(secret: $0) }
+        self.jwt = jwt
+        self.now = now
+    }
+
+    public func authenticate(_ headers: HTTPFields) async throws(Problem) -> Principal {
+        guard let token = Self.credential(in: headers) else {
+            throw Problem.unauthorized("no credential: send Authorization: Bearer <API key or JWT>, or X-API-Key: <API key>")
+        }
+        if let adminKeyHash, SecretHasher.verify(secret: token, against: adminKeyHash) {
+            return Principal(credential: .adminBootstrap, tenant: nil, roles: [.admin])
+        }
+        if let apiKey = ApiKeyToken(parsing: token) {
+            return try await principal(for: apiKey)
+        }
+        if token.hasPrefix("keel_") {
+            throw Problem.unauthorized("malformed API key: keys look like keel_<12 characters>_<40 characters>")
+        }
+        if token.split(separator: ".", omittingEmptySubsequences: false).count == 3 {
+            guard let jwt else { throw Problem.unauthorized("JWT authentication is not configured on this gateway") }
+            return try await jwt.principal(for: token, now: now())
+        }
+        throw Problem.unauthorized("unrecognised credential: neither an API key nor a JWT")
+    }
+
+    private func principal(for token: ApiKeyToken) async throws(Problem) -> Principal {
+        if !access.isLoaded {
+            // Right after start the directory may still be reading the key topics.
+            let loaded = await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    await access.waitUntilLoaded()
+                    return true
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(10))
+                    return false
+                }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            guard loaded else { throw Problem(.notReady, "the gateway is still loading API keys; retry shortly") }
+        }
+        let directory = access.directory
+        let instant = now()
+        guard let key = directory.key(token.keyId) else { throw Problem.unauthorized("unknown API key or wrong secret") }
+        let verify = { (hash: SecretHash) in SecretHasher.verify(secret: token.secret, against: hash) }
+        // Why a key is refused is only told to whoever holds one of its secrets.
+        guard verify(key.hash) || key.previousHash.map(verify) == true else {
+            throw Problem.unauthorized("unknown API key or wrong secret")
+        }
+        if key.revoked { throw Problem.unauthorized("API key \(key.keyId) was revoked") }
+        guard key.isUsable(at: instant) else { throw Problem.unauthorized("API key \(key.keyId) has expired") }
+        guard key.accepts(secretHash: verify, at: instant) else {
+            throw Problem.unauthorized("this secret of API key \(key.keyId) was rotated out (its grace period ended)")
+        }
+        guard let tenant = directory.tenant(key.tenantId) else {
+            throw Problem.unauthorized("API key \(key.keyId) belongs to an unknown tenant")
+        }
+        if tenant.suspended { throw Problem.forbidden("tenant '\(tenant.id)' is suspended") }
+        return Principal(
+            credential: .apiKey(keyId: key.keyId), tenant: key.tenantId == Self.systemTenant ? nil : key.tenantId,
+            roles: Set(key.roles), allowedTypes: key.allowedTypes)
+    }
+
+    /// The bearer token or API key of a request.
+    static func credential(in headers: HTTPFields) -> String? {
+        if let authorization = headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                let token = parts[1].trimmingCharacters(in: .whitespaces)
+                return token.isEmpty ? nil : token
+            }
+            return nil
+        }
+        if let key = headers[HTTPField.Name("X-API-Key")!] {
+            let token = key.trimmingCharacters(in: .whitespaces)
+            return token.isEmpty ? nil : token
+        }
+        return nil
+    }
+}

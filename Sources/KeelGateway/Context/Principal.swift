@@ -1,0 +1,68 @@
+import KeelCore
+
+/// Who is calling: the authenticated identity behind a request, and what it may do.
+///
+/// A principal with a `tenant` is confined to it; an admin without one (the bootstrap key, a
+/// system-tenant key, or a JWT admin without a tenant claim) must name the tenant it acts on.
+public struct Principal: Sendable, Hashable {
+    /// How the caller proved who it is.
+    public enum Credential: Sendable, Hashable {
+        case apiKey(keyId: String)
+        case adminBootstrap
+        case jwt(issuer: String, subject: String)
+    }
+
+    public var credential: Credential
+    /// The tenant the caller belongs to; `nil` for system-wide admins.
+    public var tenant: String?
+    public var roles: Set<Role>
+    /// Event types (exact or `prefix.*`) the caller may ingest; `nil` = any.
+    public var allowedTypes: [String]?
+
+    public init(credential: Credential, tenant: String?, roles: Set<Role>, allowedTypes: [String]? = nil) {
+        self.credential = credential
+        self.tenant = tenant
+        self.roles = roles
+        self.allowedTypes = allowedTypes
+    }
+
+    public var permissions: Set<Permission> { Role.permissions(of: roles) }
+
+    public func has(_ permission: Permission) -> Bool { permissions.contains(permission) }
+
+    public var isAdmin: Bool { roles.contains(.admin) }
+
+    /// A stable name for logs, audit records and rate-limit buckets.
+    public var subject: String {
+        switch credential {
+        case .apiKey(let keyId): "key:\(keyId)"
+        case .adminBootstrap: "admin:bootstrap"
+        case .jwt(let issuer, let subject): "jwt:\(issuer)#\(subject)"
+        }
+    }
+
+    /// May this caller ingest events of `type`?
+    public func allows(type: String) -> Bool {
+        guard let allowedTypes else { return true }
+        return allowedTypes.contains { pattern in
+            pattern.hasSuffix(".*") ? type.hasPrefix(String(pattern.dropLast())) : pattern == type
+        }
+    }
+
+    /// The tenant a request acts on: the caller's own, or — for a system-wide admin — the one it
+    /// names. Naming another tenant than one's own is refused, whatever the roles.
+    public func actingTenant(requested: String?) throws(Problem) -> String {
+        if let tenant {
+            if let requested, requested != tenant {
+                throw Problem.forbidden("this credential belongs to tenant '\(tenant)' and cannot act on tenant '\(requested)'")
+            }
+            return tenant
+        }
+        guard let requested, !requested.isEmpty else {
+            throw Problem.badRequest(
+                kind: .tenantRequired,
+                "a system-wide admin must name the tenant it acts on (X-Keel-Tenant header or ?tenant=)")
+        }
+        return requested
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import KeelCore
+import KeelLog
+import KeelStore
+import Logging
+import ServiceLifecycle
+
+/// Everything the gateway can be told, with the defaults `keel serve` uses.
+public struct GatewayConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    /// 0 picks a free port (the chosen address is reported through `onListening`).
+    public var port = 8080
+    public var maxBodyBytes = 1 << 20
+    /// The largest batch (`application/cloudevents-batch+json`) accepted in one request.
+    public var maxBatchEvents = 1000
+    public var maxHeaderBytes = 16 * 1024
+    /// An event whose (source, id) was accepted within this window is not appended again.
+    public var dedupeWindow: Duration = .seconds(7 * 86_400)
+    public var rateLimits = RateLimitPolicy()
+    public var subscriptions = SubscriptionConfiguration()
+    /// `KEEL_ADMIN_KEY`: a bootstrap admin credential that lives only in configuration.
+    public var adminKey: String?
+    public var jwt: JWTConfiguration?
+
+    public init() {}
+}
+
+/// What the gateway runs on: the log, the store, the catalog and the projections it serves.
+public struct GatewayDependencies: Sendable {
+    public var log: any EventLog
+    public var store: any ProjectionStore
+    public var catalog: TopicCatalog
+    /// The projections whose documents the query API serves (and whose lag `/metrics` reports).
+    public var projectors: [any Projector]
+    public var access: AccessService
+    public var metrics: GatewayMetrics
+    public var jwt: JWTVerifier?
+    public var logger: Logger
+
+    public init(
+        log: any EventLog, store: any ProjectionStore, catalog: TopicCatalog, projectors: [any Projector], access: AccessService,
+        metrics: GatewayMetrics = GatewayMetrics(), jwt: JWTVerifier? = nil, logger: Logger
+    ) {
+        self.log = log
+        self.store = store
+        self.catalog = catalog
+        self.projectors = projectors
+        self.access = access
+        self.metrics = metrics
+        self.jwt = jwt
+        self.logger = logger
+    }
+}
+
+/// Builds the gateway's HTTP router (every route of `GatewayRoutes`, behind its guards).
+///
+/// Separate from `buildGateway` so tests can drive the real routes with `app.test(.router)`.
+/// The WebSocket upgrade has its own router (`webSocketRouter`).
+public func buildGatewayRouters(
+    configuration: GatewayConfiguration, dependencies: GatewayDependencies
+) -> (http: Router<GatewayContext>, webSocket: Router<GatewayContext>) {
+    let router = Router(context: GatewayContext.self)
+    router.add(middleware: GatewayMiddleware(metrics: dependencies.metrics, maxHeaderBytes: configuration.maxHeaderBytes))
+    let authenticator = Authenticator(access: dependencies.access, adminKey: configuration.adminKey, jwt: dependencies.jwt)
+    let routes = RouteRegistrar(router: router, authenticator: authenticator, limiter: RateLimiter(policy: configuration.rateLimits))
+    let logger = dependencies.logger
+    let dedupe = DedupeIndex(store: dependencies.store, window: configuration.dedupeWindow)
+    IngestController(
+        service: IngestService(log: dependencies.log, catalog: dependencies.catalog, dedupe: dedupe, metrics: dependencies.metrics, logger: logger),
+        maxBodyBytes: configuration.maxBodyBytes, maxBatchEvents: configuration.maxBatchEvents
+    ).register(on: routes)
+    AccessController(
+        access: dependencies.access, log: dependencies.log,
+        audit: AuditRecorder(log: dependencies.log, catalog: dependencies.catalog, logger: logger), logger: logger
+    ).register(on: routes)
+    QueryController(store: dependencies.store, log: dependencies.log, projectors: dependencies.projectors).register(on: routes)
+    let webSocketRouter = Router(context: GatewayContext.self)
+    SubscriptionController(log: dependencies.log, configuration: configuration.subscriptions, logger: logger)
+        .register(on: routes, webSocketRouter: webSocketRouter)
+    OpsController(
+        log: dependencies.log, store: dependencies.store, access: dependencies.access, metrics: dependencies.metrics,
+        projectors: dependencies.projectors, openAPI: OpenAPIDocument.build().serialized()
+    ).register(on: routes)
+    return (router, webSocketRouter)
+}
+
+/// The gateway as a runnable Hummingbird application (a `Service`). `dependencies.access` must
+/// run too: in the same `ServiceGroup`, or passed in `services` (which the application runs). Graceful shutdown stops accepting connections and
+/// drains in-flight requests; the caller shuts the log down afterwards, which flushes the producer.
+public func buildGateway(
+    configuration: GatewayConfiguration, dependencies: GatewayDependencies, services: [any Service] = [],
+    onListening: @escaping @Sendable (String) -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let routers = buildGatewayRouters(configuration: configuration, dependencies: dependencies)
+    var webSocket = WebSocketServerConfiguration()
+    webSocket.autoPing = .enabled(timePeriod: .seconds(30))
+    return Application(
+        router: routers.http,
+        server: .http1WebSocketUpgrade(webSocketRouter: routers.webSocket, configuration: .init(ws: webSocket)),
+        configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "keel"),
+        services: services,
+        onServerRunning: { channel in
+            let address = channel.localAddress
+            let host = address?.ipAddress ?? configuration.host
+            let port = address?.port ?? configuration.port
+            onListening("http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+        },
+        logger: dependencies.logger)
+}

@@ -1,0 +1,195 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import KeelCore
+import KeelLog
+import Logging
+import NIOCore
+import NIOWebSocket
+import Synchronization
+
+/// How live streams behave.
+public struct SubscriptionConfiguration: Sendable {
+    /// Messages a subscriber may fall behind before it is disconnected (it then resumes).
+    public var bufferCapacity = 1000
+    /// SSE comment lines keep idle connections (and proxies) alive.
+    public var heartbeat: Duration = .seconds(15)
+
+    public init() {}
+}
+
+/// `GET /v1/subscribe` (WebSocket) and `GET /v1/stream` (Server-Sent Events): one topic of the
+/// caller's tenant, live, filtered by key and type, resumable from the last position seen.
+struct SubscriptionController {
+    /// Close code for a subscriber that fell `bufferCapacity` messages behind.
+    static let slowConsumerCloseCode = 4008
+    static let reservedTopics: Set<String> = ["keel.apikeys", "keel.tenants", "keel.deadletter"]
+
+    let log: any EventLog
+    let configuration: SubscriptionConfiguration
+    let logger: Logger
+
+    func register(on routes: RouteRegistrar, webSocketRouter: Router<GatewayContext>) {
+        // The WebSocket router only upgrades; anything it refuses (bad credential, bad query)
+        // falls through to the HTTP route below, which answers with the problem.
+        let guardedUpgrade = RouteRegistrar.guarded(GatewayRoutes.subscribe, authenticator: routes.authenticator, limiter: routes.limiter) { request, context in
+            _ = try await streamRequest(request, context)
+            return Response(status: .ok)
+        }
+        webSocketRouter.add(middleware: PrincipalCarrier(authenticator: routes.authenticator))
+        webSocketRouter.ws(
+            RouterPath(GatewayRoutes.subscribe.routerPath),
+            shouldUpgrade: { request, context in
+                let response = try await guardedUpgrade(request, context)
+                return response.status == .ok ? .upgrade([:]) : .dontUpgrade
+            },
+            onUpgrade: { inbound, outbound, context in
+                try await serveWebSocket(inbound: inbound, outbound: outbound, context: context)
+            })
+        routes.on(GatewayRoutes.subscribe) { request, context in
+            _ = try await streamRequest(request, context)
+            throw Problem(
+                .upgradeRequired, "GET /v1/subscribe is a WebSocket endpoint (send Upgrade: websocket); GET /v1/stream serves the same as Server-Sent Events",
+                headers: [.upgrade: "websocket"])
+        }
+        routes.on(GatewayRoutes.stream) { request, context in try await serveSSE(request, context) }
+    }
+
+    /// The validated subscription of a request.
+    func streamRequest(_ request: Request, _ context: GatewayContext) async throws -> (LiveStreamRequest, [Int32]) {
+        let principal = try context.requirePrincipal()
+        let tenant = try principal.actingTenant(requested: request.requestedTenant)
+        guard let topic = request.query("topic") else { throw Problem.badRequest("topic is required", field: "topic") }
+        if Self.reservedTopics.contains(topic) {
+            throw Problem.forbidden("'\(topic)' is internal to Keel and cannot be subscribed to")
+        }
+        let fromText = request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.query("from") ?? "latest"
+        guard let start = LiveStart(parsing: fromText) else {
+            throw Problem.badRequest(
+                "from must be latest, earliest, an RFC 3339 time or a position from a previous event; got '\(fromText)'", field: "from")
+        }
+        let streamRequest = LiveStreamRequest(topic: topic, tenant: tenant, key: request.query("key"), type: request.query("type"), start: start)
+        let partitions = try await LiveStreamReader.partitions(for: streamRequest, in: log)
+        return (streamRequest, partitions)
+    }
+
+    // MARK: WebSocket
+
+    func serveWebSocket(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, context: WebSocketRouterContext<GatewayContext>) async throws {
+        let (request, partitions) = try await streamRequest(context.request, context.requestContext)
+        let reader = LiveStreamReader(log: log, request: request, logger: logger)
+        let (stream, continuation) = AsyncStream.makeStream(of: LiveItem.self, bufferingPolicy: .bufferingOldest(configuration.bufferCapacity))
+        let overflow = OverflowFlag()
+        enum Ending { case readerDone, clientGone, writerDone }
+        let ending = try await withThrowingTaskGroup(of: Ending.self) { group in
+            group.addTask {
+                try await reader.run(partitions: partitions, into: continuation, overflowed: overflow, heartbeat: nil)
+                return .readerDone
+            }
+            group.addTask {
+                for try await _ in inbound {}
+                return .clientGone
+            }
+            group.addTask {
+                for await item in stream {
+                    if overflow.isSet { break }
+                    guard case .event(let message) = item else { continue }
+                    try await outbound.write(.text(String(decoding: message.json, as: UTF8.self)))
+                }
+                return .writerDone
+            }
+            let first = try await group.next() ?? .clientGone
+            if first == .readerDone, !overflow.isSet {
+                // The log closed (shutdown): let the writer deliver what is buffered.
+                _ = try await group.next()
+            }
+            group.cancelAll()
+            return first
+        }
+        if overflow.isSet {
+            logger.notice("subscription to \(request.topic) closed: slow consumer")
+            try? await closeWithin(outbound, code: Self.slowConsumerCloseCode, reason: "slow consumer: resume from your last keelposition")
+        } else if ending != .clientGone {
+            try? await closeWithin(outbound, code: 1001, reason: "server shutting down")
+        }
+    }
+
+    /// A close frame behind a blocked socket could wait forever: give it two seconds.
+    private func closeWithin(_ outbound: WebSocketOutboundWriter, code: Int, reason: String) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await outbound.close(.init(codeNumber: code), reason: reason) }
+            group.addTask { try await Task.sleep(for: .seconds(2)) }
+            _ = try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    // MARK: Server-Sent Events
+
+    func serveSSE(_ request: Request, _ context: GatewayContext) async throws -> Response {
+        let (streamRequest, partitions) = try await streamRequest(request, context)
+        let reader = LiveStreamReader(log: log, request: streamRequest, logger: logger)
+        let capacity = configuration.bufferCapacity
+        let heartbeat = configuration.heartbeat
+        let logger = self.logger
+        let body = ResponseBody { writer in
+            let (stream, continuation) = AsyncStream.makeStream(of: LiveItem.self, bufferingPolicy: .bufferingOldest(capacity))
+            let overflow = OverflowFlag()
+            try await writer.write(ByteBuffer(string: "retry: 1000\n: subscribed to \(streamRequest.topic)\n\n"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await reader.run(partitions: partitions, into: continuation, overflowed: overflow, heartbeat: heartbeat)
+                }
+                for await item in stream {
+                    if overflow.isSet { break }
+                    switch item {
+                    case .event(let message): try await writer.write(Self.sseFrame(message))
+                    case .heartbeat: try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    }
+                }
+                group.cancelAll()
+            }
+            if overflow.isSet {
+                logger.notice("stream of \(streamRequest.topic) closed: slow consumer")
+                // Ending the response makes EventSource reconnect with Last-Event-ID.
+                try await writer.write(ByteBuffer(string: "event: keel.slow-consumer\ndata: {\"resume\":\"reconnect with Last-Event-ID\"}\n\n"))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no"],
+            body: body)
+    }
+
+    static func sseFrame(_ message: LiveMessage) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.writeString("id: \(message.position)\n")
+        buffer.writeString("data: ")
+        buffer.writeBytes(message.json)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+}
+
+/// Set by the reader when the subscriber's buffer overflowed; read by the writer.
+public final class OverflowFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    public init() {}
+    public var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
+    public func set() { value.store(true, ordering: .sequentiallyConsistent) }
+}
+
+/// Lets the WebSocket router's upgrade check reuse the HTTP route guard (it needs nothing more
+/// than the request; authentication happens in the guard itself).
+struct PrincipalCarrier: RouterMiddleware {
+    typealias Context = GatewayContext
+    let authenticator: Authenticator
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if let principal = try? await authenticator.authenticate(request.headers) { context.principal = principal }
+        return try await next(request, context)
+    }
+}

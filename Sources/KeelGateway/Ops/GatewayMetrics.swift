@@ -1,0 +1,62 @@
+import Prometheus
+
+/// The gateway's Prometheus metrics, in its own registry (nothing global is bootstrapped, so
+/// several gateways — tests, benchmarks — can live in one process).
+///
+/// Thread-safe: the registry and its collectors are.
+public final class GatewayMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    static let latencyBuckets: [Duration] = [
+        .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+        .seconds(2.5), .seconds(5),
+    ]
+
+    private let accepted: Counter
+    private let rejected: Counter
+    private let deduplicated: Counter
+    private let produceLatency: DurationHistogram
+
+    public init() {
+        accepted = registry.makeCounter(descriptor: Self.name("events_accepted", "total", "Events appended to the log."))
+        rejected = registry.makeCounter(descriptor: Self.name("events_rejected", "total", "Events refused (validation, permission, produce failure)."))
+        deduplicated = registry.makeCounter(
+            descriptor: Self.name("events_deduplicated", "total", "Events already accepted within the dedupe window (not appended again)."))
+        produceLatency = registry.makeDurationHistogram(
+            descriptor: Self.name("produce_duration", "seconds", "Time from produce call to durable acknowledgement, per request."),
+            buckets: Self.latencyBuckets)
+    }
+
+    func eventsAccepted(_ count: Int) { if count > 0 { accepted.increment(by: Int64(count)) } }
+    func eventsRejected(_ count: Int) { if count > 0 { rejected.increment(by: Int64(count)) } }
+    func eventsDeduplicated(_ count: Int) { if count > 0 { deduplicated.increment(by: Int64(count)) } }
+    func observeProduce(seconds: Double) { produceLatency.record(.nanoseconds(Int64(seconds * 1e9))) }
+
+    /// Counts a finished request and its latency, by route template and status.
+    func observeRequest(route: String, method: String, status: Int, duration: Duration) {
+        registry.makeCounter(
+            descriptor: Self.name("http_requests", "total", "HTTP requests by route, method and status."),
+            labels: [("route", route), ("method", method), ("status", String(status))]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: Self.name("http_request_duration", "seconds", "HTTP request latency by route and method."),
+            labels: [("route", route), ("method", method)], buckets: Self.latencyBuckets
+        ).record(duration)
+    }
+
+    /// Sets a projection's lag (records behind the log's end, summed over its partitions).
+    func setProjectorLag(projection: String, records: Int64) {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "keel", subsystem: "projector", metricName: "lag", unitName: "records",
+                helpText: "Records between a projection's checkpoint and the end of the log."),
+            labels: [("projection", projection)]
+        ).set(Double(records))
+    }
+
+    public func exposition() -> [UInt8] { registry.emitToBuffer() }
+
+    private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "keel", subsystem: "gateway", metricName: metric, unitName: unit, helpText: help)
+    }
+}

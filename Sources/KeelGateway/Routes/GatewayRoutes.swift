@@ -1,0 +1,125 @@
+import KeelCore
+
+/// The gateway's route contract (extend it, don't rename it). Every served route is listed here.
+public enum GatewayRoutes {
+    public static let ingest = RouteSpec(
+        .post, "/v1/events", operationID: "ingestEvents",
+        summary: "Ingest CloudEvents (structured, binary or batch mode); 202 with their coordinates.",
+        permission: .ingest, success: .accepted,
+        requestSchema: .object(["type": .string("object"), "description": .string("A CloudEvent (structured mode), a JSON array of them (batch mode), or any body with ce-* headers (binary mode).")]),
+        requestMediaTypes: ["application/cloudevents+json", "application/cloudevents-batch+json", "application/json", "*/*"])
+    public static let createTenant = RouteSpec(
+        .post, "/v1/tenants", operationID: "createTenant", summary: "Create a tenant.", permission: .manageTenants,
+        success: .created,
+        requestSchema: schema(required: ["tenantId", "name"], properties: [
+            "tenantId": .object(["type": .string("string"), "pattern": .string("^[a-z0-9][a-z0-9-]{0,62}$")]),
+            "name": .object(["type": .string("string")]),
+            "plan": .object(["type": .string("string"), "enum": .array([.string("free"), .string("pro"), .string("enterprise")])]),
+        ]))
+    public static let listTenants = RouteSpec(
+        .get, "/v1/tenants", operationID: "listTenants", summary: "List tenants.", permission: .manageTenants)
+    public static let getTenant = RouteSpec(
+        .get, "/v1/tenants/{tenant}", operationID: "getTenant", summary: "Get one tenant.", permission: .manageTenants)
+    public static let createKey = RouteSpec(
+        .post, "/v1/tenants/{tenant}/keys", operationID: "createApiKey",
+        summary: "Create an API key; the secret is in this response only.", permission: .manageKeys, success: .created,
+        requestSchema: schema(required: ["name", "roles"], properties: [
+            "name": .object(["type": .string("string")]),
+            "roles": .object(["type": .string("array"), "items": .object(["type": .string("string"), "enum": .array(Role.allCases.map { .string($0.rawValue) })])]),
+            "expiresAt": .object(["type": .string("string"), "format": .string("date-time")]),
+            "allowedTypes": .object(["type": .string("array"), "items": .object(["type": .string("string")])]),
+        ]))
+    public static let listKeys = RouteSpec(
+        .get, "/v1/tenants/{tenant}/keys", operationID: "listApiKeys", summary: "List a tenant's API keys (never secrets).",
+        permission: .manageKeys)
+    public static let revokeKey = RouteSpec(
+        .delete, "/v1/tenants/{tenant}/keys/{keyId}", operationID: "revokeApiKey",
+        summary: "Revoke an API key; every gateway refuses it within a second.", permission: .manageKeys)
+    public static let rotateKey = RouteSpec(
+        .post, "/v1/tenants/{tenant}/keys/{keyId}/rotate", operationID: "rotateApiKey",
+        summary: "Replace a key's secret; the old one stays valid for the grace period.", permission: .manageKeys,
+        requestSchema: schema(required: [], properties: [
+            "graceSeconds": .object(["type": .string("integer"), "minimum": .int(0), "maximum": .int(604_800)])
+        ]))
+    public static let listDocuments = RouteSpec(
+        .get, "/v1/projections/{name}/documents", operationID: "listDocuments",
+        summary: "List a projection's documents of the caller's tenant: filters, sort, cursor pages.", permission: .query,
+        query: [
+            .init("collection", "The projection's collection (default: its first)."),
+            .init("filter", "path:op:value with op one of eq, ne, gt, gte, lt, lte, in (values separated by |), exists", repeated: true),
+            .init("sort", "Comma-separated paths; prefix - for descending."),
+            .init("limit", "Page size, 1…1000 (default 100)."),
+            .init("cursor", "nextCursor of the previous page."),
+            .init("tenant", "For system-wide admins: the tenant to read."),
+        ])
+    public static let getDocument = RouteSpec(
+        .get, "/v1/projections/{name}/documents/{id}", operationID: "getDocument",
+        summary: "One document of a projection (404 when it is another tenant's).", permission: .query,
+        query: [.init("collection", "The projection's collection (default: its first)."), .init("tenant", "For system-wide admins.")])
+    public static let activity = RouteSpec(
+        .get, "/v1/analytics/activity", operationID: "activityCounts",
+        summary: "Event counts by type over hour/day/month buckets in a time zone.", permission: .query,
+        query: [
+            .init("type", "Only this event type."), .init("from", "RFC 3339 start (inclusive); default 24 h ago."),
+            .init("to", "RFC 3339 end (exclusive); default now."), .init("bucket", "hour | day | month (default hour)."),
+            .init("tz", "IANA time zone (default UTC)."), .init("tenant", "For system-wide admins."),
+        ])
+    public static let audit = RouteSpec(
+        .get, "/v1/audit", operationID: "searchAudit", summary: "Search the tenant's audit trail, newest first.",
+        permission: .query,
+        query: [
+            .init("actor", "Actor id."), .init("type", "Event type."), .init("from", "RFC 3339 (inclusive)."),
+            .init("to", "RFC 3339 (exclusive)."), .init("limit", "1…1000 (default 100)."), .init("cursor", "Next page."),
+            .init("tenant", "For system-wide admins."),
+        ])
+    public static let subscribe = RouteSpec(
+        .get, "/v1/subscribe", operationID: "subscribe",
+        summary: "WebSocket: live CloudEvents of a topic, filtered, resumable from coordinates.", permission: .subscribe,
+        query: liveQuery, success: .switchingProtocols)
+    public static let stream = RouteSpec(
+        .get, "/v1/stream", operationID: "stream", summary: "Server-Sent Events: the same stream, Last-Event-ID resume.",
+        permission: .subscribe, query: liveQuery, successMediaType: "text/event-stream")
+    public static let projectionStatus = RouteSpec(
+        .get, "/v1/projections", operationID: "projectionStatus",
+        summary: "Projections, their checkpoints and lag (operators).", permission: .operate)
+    public static let healthz = RouteSpec(.get, "/healthz", operationID: "healthz", summary: "Liveness.", permission: nil)
+    public static let readyz = RouteSpec(
+        .get, "/readyz", operationID: "readyz", summary: "Readiness: log and store reachable, access directory loaded.",
+        permission: nil)
+    public static let metrics = RouteSpec(
+        .get, "/metrics", operationID: "metrics", summary: "Prometheus metrics.", permission: nil,
+        successMediaType: "text/plain; version=0.0.4")
+    public static let openAPI = RouteSpec(
+        .get, "/openapi.json", operationID: "openapi", summary: "This document.", permission: nil)
+
+    public static let all: [RouteSpec] = [
+        ingest, createTenant, listTenants, getTenant, createKey, listKeys, revokeKey, rotateKey, listDocuments, getDocument,
+        activity, audit, subscribe, stream, projectionStatus, healthz, readyz, metrics, openAPI,
+    ]
+
+    static let liveQuery: [RouteSpec.QueryParameter] = [
+        .init("topic", "The topic to follow.", required: true), .init("type", "Only this event type (exact or prefix.*)."),
+        .init("key", "Only this partition key."),
+        .init("from", "latest (default) | earliest | an RFC 3339 time | a position token from a previous event."),
+        .init("tenant", "For system-wide admins."),
+    ]
+
+    /// The route a concrete request path and method resolve to, if any.
+    public static func route(method: HTTPTypes.HTTPRequest.Method, path: Substring) -> RouteSpec? {
+        all.first { $0.method == method && $0.matches(path: path) }
+    }
+
+    /// The methods served on a path (for 405's `Allow`).
+    public static func methods(forPath path: Substring) -> [String] {
+        all.filter { $0.matches(path: path) }.map(\.method.rawValue)
+    }
+
+    private static func schema(required: [String], properties: [String: JSONValue]) -> JSONValue {
+        .object([
+            "type": .string("object"), "required": .array(required.map(JSONValue.string)), "properties": .object(properties),
+            "additionalProperties": .bool(false),
+        ])
+    }
+}
+
+import HTTPTypes

@@ -1,0 +1,77 @@
+import HTTPTypes
+import KeelCore
+
+/// One route of the gateway's contract: what registers it, guards it and documents it.
+///
+/// The router, the permission check, the rate-limit class and `/openapi.json` are all built from
+/// the same `RouteSpec` values, so the documented API cannot drift from the served one.
+public struct RouteSpec: Sendable, Hashable {
+    public struct QueryParameter: Sendable, Hashable {
+        public var name: String
+        public var description: String
+        public var required: Bool
+        public var repeated: Bool
+
+        public init(_ name: String, _ description: String, required: Bool = false, repeated: Bool = false) {
+            self.name = name
+            self.description = description
+            self.required = required
+            self.repeated = repeated
+        }
+    }
+
+    public var method: HTTPRequest.Method
+    /// The path template in OpenAPI form: `/v1/tenants/{tenant}/keys`.
+    public var path: String
+    public var operationID: String
+    public var summary: String
+    /// What the caller needs; `nil` for public routes (health, metrics, the OpenAPI document).
+    public var permission: Permission?
+    public var query: [QueryParameter]
+    /// The success status and what it returns, for the OpenAPI document.
+    public var success: HTTPResponse.Status
+    public var successMediaType: String
+    /// A JSON Schema of the request body, when the route takes one.
+    public var requestSchema: JSONValue?
+    public var requestMediaTypes: [String]
+
+    public init(
+        _ method: HTTPRequest.Method, _ path: String, operationID: String, summary: String, permission: Permission?,
+        query: [QueryParameter] = [], success: HTTPResponse.Status = .ok, successMediaType: String = "application/json",
+        requestSchema: JSONValue? = nil, requestMediaTypes: [String] = ["application/json"]
+    ) {
+        self.method = method
+        self.path = path
+        self.operationID = operationID
+        self.summary = summary
+        self.permission = permission
+        self.query = query
+        self.success = success
+        self.successMediaType = successMediaType
+        self.requestSchema = requestSchema
+        self.requestMediaTypes = requestMediaTypes
+    }
+
+    /// The path in Hummingbird's syntax (`/v1/tenants/:tenant/keys`).
+    public var routerPath: String {
+        segments.map { $0.hasPrefix("{") ? ":" + $0.dropFirst().dropLast() : $0 }.joined(separator: "/").prefixedWithSlash
+    }
+
+    /// Names of the `{…}` path parameters, in order.
+    public var pathParameters: [String] {
+        segments.filter { $0.hasPrefix("{") }.map { String($0.dropFirst().dropLast()) }
+    }
+
+    /// Does a concrete request path fit this template (ignoring the method)?
+    public func matches(path requestPath: Substring) -> Bool {
+        let requested = requestPath.split(separator: "/", omittingEmptySubsequences: true)
+        guard requested.count == segments.count else { return false }
+        return zip(segments, requested).allSatisfy { template, actual in template.hasPrefix("{") || template == actual }
+    }
+
+    private var segments: [String] { path.split(separator: "/").map(String.init) }
+}
+
+extension String {
+    fileprivate var prefixedWithSlash: String { "/" + self }
+}

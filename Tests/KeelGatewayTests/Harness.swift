@@ -1,0 +1,168 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import KeelCore
+import KeelGateway
+import KeelLog
+import KeelRuntime
+import KeelStore
+import KeelTestSupport
+import Logging
+import ServiceLifecycle
+import NIOCore
+import Testing
+
+let catalog: TopicCatalog = {
+    let directory = RepositoryPaths.topics.path
+    let files = (try? FileManager.default.contentsOfDirectory(atPath: directory))?.sorted().filter { $0.hasSuffix(".json") } ?? []
+    let loaded = files.map { CatalogFile(path: "\(directory)/\($0)", contents: Array(FileManager.default.contents(atPath: "\(directory)/\($0)") ?? Data())) }
+    return try! TopicCatalog(files: loaded)
+}()
+
+func quietLogger(_ label: String = "test") -> Logger {
+    var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+    logger.logLevel = ProcessInfo.processInfo.environment["KEEL_TEST_LOG"] == "1" ? .debug : .critical
+    return logger
+}
+
+/// The admin credential every test gateway is configured with (`KEEL_ADMIN_KEY`).
+let adminKey = "test-admin-key-0123456789abcdefghij"
+
+/// A real gateway (all routes, real auth, rate limits, projectors) on an embedded log and store
+/// in a temporary directory.
+final class Harness: Sendable {
+    let directory: TemporaryDirectory
+    let log: EmbeddedEventLog
+    let store: EmbeddedProjectionStore
+    let access: AccessService
+    let configuration: GatewayConfiguration
+    let metrics = GatewayMetrics()
+
+    init(directory: TemporaryDirectory? = nil, configure: (inout GatewayConfiguration) -> Void = { _ in }) async throws {
+        let directory = try directory ?? TemporaryDirectory(prefix: "keel-gateway")
+        self.directory = directory
+        log = try EmbeddedEventLog(directory: "\(directory.path)/log", logger: quietLogger())
+        store = try EmbeddedProjectionStore(directory: "\(directory.path)/store", logger: quietLogger())
+        for topic in catalog.topics where try await log.describeTopic(topic.name) == nil {
+            _ = try await log.createTopic(TopicSpec(name: topic.name, partitions: topic.partitions))
+        }
+        access = AccessService(log: log, logger: quietLogger())
+        var configuration = GatewayConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.adminKey = adminKey
+        configure(&configuration)
+        self.configuration = configuration
+    }
+
+    func application(jwt: JWTVerifier? = nil) -> some ApplicationProtocol {
+        var projectorConfiguration = ProjectorService.Configuration()
+        projectorConfiguration.initialBackoff = .milliseconds(10)
+        let projectors = StandardProjections.all(catalog: catalog)
+        let services = projectors.map {
+            ProjectorService(projector: $0, log: log, store: store, configuration: projectorConfiguration, logger: quietLogger()) as any Service
+        }
+        let dependencies = GatewayDependencies(
+            log: log, store: store, catalog: catalog, projectors: projectors.filter { $0.name != "dedupe" }, access: access, metrics: metrics,
+            jwt: jwt, logger: quietLogger())
+        return buildGateway(configuration: configuration, dependencies: dependencies, services: [access] + services)
+    }
+
+    func close() async {
+        try? await store.shutdown()
+        try? await log.shutdown()
+    }
+
+    func remove() async {
+        await close()
+        directory.remove()
+    }
+
+    /// Runs `body` against the real router (no sockets).
+    func withRouter(jwt: JWTVerifier? = nil, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        try await application(jwt: jwt).test(.router) { client in try await body(client) }
+    }
+
+    /// Runs `body` against a live server on loopback.
+    func withLive(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        try await application().test(.live) { client in try await body(client) }
+    }
+
+    /// Every event of `topic`, in partition/offset order.
+    func events(in topic: String) async throws -> [CloudEvent] {
+        guard let description = try await log.describeTopic(topic) else { return [] }
+        let partitions = (0..<description.partitions).map { TopicPartition(topic, Int32($0)) }
+        let ends = try await log.offsets(topic: topic, atTimestampMs: Int64.max)
+        guard ends.values.contains(where: { $0 > 0 }) else { return [] }
+        let consumer = try await log.makeConsumer(ConsumerConfiguration(subscription: .partitions(partitions), start: .earliest))
+        var positions: [Int32: Int64] = [:]
+        var events: [CloudEvent] = []
+        while partitions.contains(where: { (positions[$0.partition] ?? 0) < (ends[$0.partition] ?? 0) }) {
+            guard case .records(let records)? = try await consumer.poll(timeout: .seconds(2)) else { continue }
+            for record in records {
+                positions[record.partition] = record.offset + 1
+                events.append(try KafkaBinding.decode(key: record.key, value: record.value, headers: record.headers))
+            }
+        }
+        try await consumer.close()
+        return events
+    }
+}
+
+// MARK: Request helpers
+
+extension HTTPFields {
+    static func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
+
+    static func bearer(_ token: String, contentType: String) -> HTTPFields {
+        [.authorization: "Bearer \(token)", .contentType: contentType]
+    }
+}
+
+extension ByteBuffer {
+    var json: JSONValue { (try? JSONValue.parse(Array(readableBytesView))) ?? .null }
+    var text: String { String(buffer: self) }
+}
+
+extension TestClientProtocol {
+    @discardableResult
+    func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, contentType: String? = "application/json", body: String? = nil, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var fields = headers
+        if let token { fields[.authorization] = "Bearer \(token)" }
+        if let contentType, body != nil { fields[.contentType] = contentType }
+        return try await execute(uri: uri, method: method, headers: fields, body: body.map { ByteBuffer(string: $0) })
+    }
+
+    /// Creates a tenant as the admin.
+    func createTenant(_ id: String) async throws {
+        let response = try await call(.post, "/v1/tenants", token: adminKey, body: #"{"tenantId":"\#(id)","name":"Tenant \#(id)"}"#)
+        #expect(response.status == .created, "\(response.body.text)")
+    }
+
+    /// Creates an API key as the admin and returns its token.
+    func createKey(tenant: String, roles: [String], extra: String = "") async throws -> String {
+        let rolesJSON = roles.map { "\"\($0)\"" }.joined(separator: ",")
+        let response = try await call(
+            .post, "/v1/tenants/\(tenant)/keys", token: adminKey, body: #"{"name":"k","roles":[\#(rolesJSON)]\#(extra)}"#)
+        #expect(response.status == .created, "\(response.body.text)")
+        return response.body.json["secret"]?.stringValue ?? ""
+    }
+
+    /// Posts one structured event.
+    func post(event: String, token: String) async throws -> TestResponse {
+        try await call(.post, "/v1/events", token: token, contentType: "application/cloudevents+json", body: event)
+    }
+}
+
+func structuredEvent(id: String, type: String = "com.acme.order.placed", source: String = "test", data: String = #"{"n":1}"#, extra: String = "") -> String {
+    #"{"specversion":"1.0","id":"\#(id)","source":"\#(source)","type":"\#(type)","data":\#(data)\#(extra)}"#
+}
+
+/// Asserts a problem+json response with this status and problem type slug.
+func expectProblem(_ response: TestResponse, _ status: HTTPResponse.Status, _ slug: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(response.status == status, "\(response.body.text)", sourceLocation: sourceLocation)
+    #expect(response.headers[.contentType] == "application/problem+json", sourceLocation: sourceLocation)
+    #expect(response.body.json["type"]?.stringValue == "https://keel.dev/problems/\(slug)", "\(response.body.text)", sourceLocation: sourceLocation)
+    #expect(response.body.json["status"]?.intValue == Int64(status.code), sourceLocation: sourceLocation)
+}

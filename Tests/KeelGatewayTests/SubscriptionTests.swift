@@ -1,0 +1,162 @@
+import Foundation
+import AsyncHTTPClient
+import HTTPTypes
+import HummingbirdTesting
+import HummingbirdWSClient
+import KeelCore
+import KeelGateway
+import Logging
+import NIOCore
+import Synchronization
+import Testing
+
+/// Reads messages from a WebSocket subscription until `stop` says so or the server closes.
+func subscribe(
+    port: Int, query: String, token: String, waitBeforeReading: (@Sendable () async throws -> Void)? = nil,
+    stop: @escaping @Sendable ([JSONValue]) -> Bool
+) async throws -> (messages: [JSONValue], close: WebSocketCloseFrame?) {
+    let received = Mutex<[JSONValue]>([])
+    let close = try await WebSocketClient.connect(
+        url: "ws://127.0.0.1:\(port)/v1/subscribe?\(query)",
+        configuration: .init(maxFrameSize: 1 << 22, additionalHeaders: [.authorization: "Bearer \(token)"]),
+        logger: quietLogger()
+    ) { inbound, outbound, _ in
+        if let waitBeforeReading { try await waitBeforeReading() }
+        for try await message in inbound.messages(maxSize: 1 << 22) {
+            guard case .text(let text) = message else { continue }
+            let json = try JSONValue.parse(Array(text.utf8))
+            let done = received.withLock { messages -> Bool in
+                messages.append(json)
+                return stop(messages)
+            }
+            if done {
+                try await outbound.close(.normalClosure, reason: nil)
+                break
+            }
+        }
+    }
+    return (received.withLock { $0 }, close)
+}
+
+/// Reads `events` Server-Sent Events (id and parsed data) from `/v1/stream`, then disconnects.
+func readSSE(port: Int, query: String, token: String, lastEventID: String?, events: Int) async throws -> [(id: String?, data: JSONValue)] {
+    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/stream?\(query)")
+    request.headers.add(name: "Authorization", value: "Bearer \(token)")
+    if let lastEventID { request.headers.add(name: "Last-Event-ID", value: lastEventID) }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+    #expect(response.status == .ok)
+    #expect(response.headers.first(name: "Content-Type") == "text/event-stream")
+    var text = ""
+    var frames: [(id: String?, data: JSONValue)] = []
+    for try await chunk in response.body {
+        text += String(buffer: chunk)
+        while let end = text.range(of: "\n\n") {
+            let block = String(text[..<end.lowerBound])
+            text = String(text[end.upperBound...])
+            var id: String?
+            var data: String?
+            for line in block.split(separator: "\n") {
+                if line.hasPrefix("id: ") { id = String(line.dropFirst(4)) }
+                if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
+            }
+            if let data { frames.append((id, try JSONValue.parse(Array(data.utf8)))) }
+        }
+        if frames.count >= events { break }
+    }
+    return frames
+}
+
+@Suite("Live subscriptions")
+struct SubscriptionTests {
+    @Test("WebSocket: filtered, tenant-scoped, and resumable without gaps or duplicates; SSE resumes with Last-Event-ID")
+    func resume() async throws {
+        let harness = try await Harness()
+        try await harness.withLive { client in
+            let port = try #require(client.port)
+            try await client.createTenant("acme")
+            try await client.createTenant("globex")
+            let acme = try await client.createKey(tenant: "acme", roles: ["producer", "reader"])
+            let globex = try await client.createKey(tenant: "globex", roles: ["producer", "reader"])
+            for index in 0..<3 {
+                _ = try await client.post(event: structuredEvent(id: "a\(index)", type: "com.acme.order.placed"), token: acme)
+                _ = try await client.post(event: structuredEvent(id: "x\(index)", type: "com.acme.other"), token: acme)
+            }
+            _ = try await client.post(event: structuredEvent(id: "g0", type: "com.acme.order.placed"), token: globex)
+            let first = try await subscribe(port: port, query: "topic=keel.external&type=com.acme.order.placed&from=earliest", token: acme) { $0.count == 3 }
+            #expect(first.messages.compactMap { $0["id"]?.stringValue } == ["a0", "a1", "a2"])
+            #expect(first.messages.allSatisfy { $0["tenantid"]?.stringValue == "acme" })
+            let position = try #require(first.messages.last?["keelposition"]?.stringValue)
+            for index in 3..<5 {
+                _ = try await client.post(event: structuredEvent(id: "a\(index)", type: "com.acme.order.placed"), token: acme)
+            }
+            let second = try await subscribe(port: port, query: "topic=keel.external&type=com.acme.order.placed&from=\(position)", token: acme) { $0.count == 2 }
+            #expect(second.messages.compactMap { $0["id"]?.stringValue } == ["a3", "a4"])
+            // Live: an event posted after subscribing from latest arrives.
+            let live = Task {
+                try await subscribe(port: port, query: "topic=keel.external&key=test", token: acme) { $0.count == 1 }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            _ = try await client.post(event: structuredEvent(id: "live1"), token: acme)
+            #expect(try await live.value.messages.first?["id"]?.stringValue == "live1")
+            // SSE: the same stream; Last-Event-ID resumes after the last event seen.
+            let frames = try await readSSE(port: port, query: "topic=keel.external&type=com.acme.order.placed", token: acme, lastEventID: position, events: 2)
+            #expect(frames.map { $0.data["id"]?.stringValue } == ["a3", "a4"])
+            #expect(frames.last?.id == frames.last?.data["keelposition"]?.stringValue)
+            // Refusals happen before the upgrade, as problems.
+            expectProblem(try await client.call(.get, "/v1/subscribe?topic=keel.external&tenant=globex", token: acme), .forbidden, "forbidden")
+            expectProblem(try await client.call(.get, "/v1/subscribe?topic=keel.external", token: "keel_bad"), .unauthorized, "unauthorized")
+            expectProblem(try await client.call(.get, "/v1/subscribe?topic=keel.apikeys", token: acme), .forbidden, "forbidden")
+            expectProblem(try await client.call(.get, "/v1/subscribe?topic=keel.external&from=yesterday", token: acme), .badRequest, "invalid-request")
+            expectProblem(try await client.call(.get, "/v1/subscribe?topic=keel.external", token: acme), .upgradeRequired, "upgrade-required")
+            let producerOnly = try await client.createKey(tenant: "acme", roles: ["producer"])
+            expectProblem(try await client.call(.get, "/v1/subscribe?topic=keel.external", token: producerOnly), .forbidden, "forbidden")
+            await #expect(throws: (any Error).self) {
+                _ = try await subscribe(port: port, query: "topic=keel.external&tenant=globex", token: acme) { _ in true }
+            }
+        }
+        await harness.remove()
+    }
+
+    @Test("a slow consumer is disconnected instead of buffered without bound, and resumes without loss")
+    func slowConsumer() async throws {
+        let harness = try await Harness { configuration in
+            configuration.subscriptions.bufferCapacity = 4
+            configuration.rateLimits.enabled = false
+        }
+        try await harness.withLive { client in
+            let port = try #require(client.port)
+            try await client.createTenant("acme")
+            let acme = try await client.createKey(tenant: "acme", roles: ["producer", "reader"])
+            let payload = "\"" + String(repeating: "z", count: 200_000) + "\""
+            let total = 120
+            let posted = Mutex(false)
+            async let firstRun = subscribe(
+                port: port, query: "topic=keel.external&from=latest", token: acme,
+                waitBeforeReading: {
+                    // Do not read while the events are posted: the server must not buffer them all.
+                    while !posted.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(50)) }
+                },
+                stop: { $0.count == total })
+            try await Task.sleep(for: .milliseconds(500))
+            for index in 0..<total {
+                let response = try await client.post(event: structuredEvent(id: "big\(index)", data: payload), token: acme)
+                #expect(response.status == .accepted)
+            }
+            posted.withLock { $0 = true }
+            let first = try await firstRun
+            #expect(first.messages.count < total, "the slow subscriber was never disconnected")
+            if let close = first.close {
+                #expect(close.closeCode == .unknown(4008), "close: \(close)")
+            }
+            let resumeFrom = first.messages.last?["keelposition"]?.stringValue ?? "earliest"
+            let already = first.messages.count
+            let second = try await subscribe(port: port, query: "topic=keel.external&from=\(resumeFrom)", token: acme) {
+                already + $0.count >= total
+            }
+            let ids = (first.messages + second.messages).compactMap { $0["id"]?.stringValue }
+            #expect(ids.count == total)
+            #expect(Set(ids) == Set((0..<total).map { "big\($0)" }))
+        }
+        await harness.remove()
+    }
+}
