@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Quick start on the embedded default (no broker, no database): installs what Keel needs, builds
-# the `keel` binary, applies the topic catalog to ./.keel and shows a produce → tail round trip.
-# Pass a different log with KEEL_LOG=kafka:HOST:PORT.
+# Quick start on the embedded default (no broker, no database): installs what Keel needs, builds the
+# `keel` binary and runs `keel serve` with every role (gateway + projectors) on ./.keel, printing the
+# gateway URL (and, on the very first start, the admin key — once). Ctrl-C stops it gracefully.
+# Set KEEL_LISTEN=HOST:PORT (default 127.0.0.1:8080), KEEL_ADMIN_KEY, or KEEL_LOG/KEEL_STORE to change it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,21 +10,13 @@ Scripts/install-deps.sh
 swift build -c release --product keel
 keel=.build/release/keel
 export KEEL_LOG="${KEEL_LOG:-embedded:./.keel}"
-
-echo "== keel topics apply ($KEEL_LOG)"
-"$keel" topics apply
-
-key="quickstart-$(date +%s)"
-echo "== keel produce keel.external"
-printf '{"type":"com.example.hello","key":"%s","data":{"greeting":"hello, keel"}}\n' "$key" | "$keel" produce keel.external
-
-echo "== keel tail keel.external --from earliest --key $key --limit 1"
-"$keel" tail keel.external --from earliest --key "$key" --limit 1 --format pretty
+export KEEL_STORE="${KEEL_STORE:-embedded:./.keel/store}"
+export KEEL_LISTEN="${KEEL_LISTEN:-127.0.0.1:8080}"
 
 cat <<MSG
-
-Keel is installed at $keel with its log in ${KEEL_LOG}. Try:
-  $keel topics list
-  $keel tail keel.external --format pretty          # follows live; Ctrl-C to stop
-  echo '{"type":"com.example.order","key":"o-1","data":{"n":1}}' | $keel produce keel.external
+== keel serve (log $KEEL_LOG, store $KEEL_STORE)
+In another terminal, with the admin key printed below (first start only) or KEEL_ADMIN_KEY:
+  $keel demo --url http://$KEEL_LISTEN --admin-key ADMIN_KEY     # tenant, key, events, analytics, live WebSocket
+  curl -s http://$KEEL_LISTEN/openapi.json                       # every route; see README "Gateway"
 MSG
+exec "$keel" serve

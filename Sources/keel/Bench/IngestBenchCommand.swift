@@ -1,0 +1,220 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import KeelCore
+import KeelGateway
+import KeelLog
+import KeelRuntime
+import KeelStore
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// `keel bench ingest`: posts CloudEvents to a real gateway (embedded log and store in a temporary
+/// directory) on loopback, single events and batches of 100, and — in the same run, with the same
+/// load generator — to a bare Hummingbird endpoint that does no work. The gateway's result is
+/// reported as a ratio to the bare endpoint's (its overhead), plus events/s and p50/p99 latency.
+struct IngestBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest", abstract: "Gateway ingest throughput and latency against a bare Hummingbird endpoint.")
+
+    @Option(help: "Seconds per measurement.") var seconds: Double = 5
+    @Option(help: "Concurrent connections of the load generator.") var connections: Int = 32
+    @Option(name: .customLong("batch-size"), help: "Events per batch request.") var batchSize: Int = 100
+    @Option(help: "text or json") var format: OutputFormat = .text
+
+    struct Measurement {
+        var target: String
+        var mode: String
+        var requests: Int
+        var events: Int
+        var seconds: Double
+        var latencies: [Double]
+        var failures: Int
+
+        var requestRate: Double { Double(requests) / seconds }
+        var eventRate: Double { Double(events) / seconds }
+        func percentile(_ p: Double) -> Double {
+            guard !latencies.isEmpty else { return 0 }
+            let sorted = latencies.sorted()
+            return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+        }
+    }
+
+    func run() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-bench-ingest-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let quiet = Logger(label: "keel.bench", factory: { _ in SwiftLogNoOpLogHandler() })
+        let catalog = try GlobalOptions.parse([]).loadCatalog()
+        let log = try EmbeddedEventLog(directory: "\(directory)/log", logger: quiet)
+        let store = try EmbeddedProjectionStore(directory: "\(directory)/store", logger: quiet)
+        try await ServeCommand.createMissingTopics(catalog, in: log)
+        let access = AccessService(log: log, logger: quiet)
+        let adminKey = "bench-admin-\(UUID().uuidString)"
+        var configuration = GatewayConfiguration()
+        (configuration.host, configuration.port, configuration.adminKey) = ("127.0.0.1", 0, adminKey)
+        configuration.rateLimits.enabled = false
+        let projectors = StandardProjections.all(catalog: catalog)
+        let ports = Mutex<[String: Int]>([:])
+        let gateway = buildGateway(
+            configuration: configuration,
+            dependencies: GatewayDependencies(log: log, store: store, catalog: catalog, projectors: projectors, access: access, logger: quiet),
+            services: [access] + projectors.map { ProjectorService(projector: $0, log: log, store: store, logger: quiet) as any Service }
+        ) { url in ports.withLock { $0["gateway"] = Int(url.split(separator: ":").last!) } }
+        let bare = Self.bareApplication(logger: quiet) { port in ports.withLock { $0["bare"] = port } }
+        let group = ServiceGroup(configuration: .init(services: [gateway, bare], logger: quiet))
+        var results: [Measurement] = []
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            while ports.withLock({ $0.count }) < 2 { try await Task.sleep(for: .milliseconds(50)) }
+            let (gatewayPort, barePort) = ports.withLock { ($0["gateway"]!, $0["bare"]!) }
+            var clientConfiguration = HTTPClient.Configuration()
+            clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connections
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+            do {
+                let token = try await Self.producerKey(client: client, port: gatewayPort, adminKey: adminKey)
+                for (target, port) in [("bare", barePort), ("gateway", gatewayPort)] {
+                    for batch in [1, batchSize] {
+                        results.append(try await measure(client: client, target: target, port: port, token: token, batch: batch))
+                    }
+                }
+                try await client.shutdown()
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        try? await store.shutdown()
+        try? await log.shutdown()
+        report(results)
+    }
+
+    private func measure(client: HTTPClient, target: String, port: Int, token: String, batch: Int) async throws -> Measurement {
+        let mode = batch == 1 ? "single" : "batch \(batch)"
+        let deadline = ContinuousClock().now + .milliseconds(Int64(seconds * 1000))
+        let started = ContinuousClock().now
+        let run = UUID().uuidString.prefix(8)
+        let workers = try await withThrowingTaskGroup(of: (Int, [Double], Int).self) { group in
+            for worker in 0..<connections {
+                group.addTask {
+                    var latencies: [Double] = []
+                    var failures = 0
+                    var sequence = 0
+                    while ContinuousClock().now < deadline {
+                        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/events")
+                        request.method = .POST
+                        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+                        let body: String
+                        if batch == 1 {
+                            request.headers.add(name: "Content-Type", value: "application/cloudevents+json")
+                            body = Self.event(id: "\(run)-\(worker)-\(sequence)", sequence: sequence)
+                            sequence += 1
+                        } else {
+                            request.headers.add(name: "Content-Type", value: "application/cloudevents-batch+json")
+                            body = "[" + (0..<batch).map { _ in
+                                defer { sequence += 1 }
+                                return Self.event(id: "\(run)-\(worker)-\(sequence)", sequence: sequence)
+                            }.joined(separator: ",") + "]"
+                        }
+                        request.body = .bytes(ByteBuffer(string: body))
+                        let sent = ContinuousClock().now
+                        let response = try await client.execute(request, timeout: .seconds(30))
+                        _ = try await response.body.collect(upTo: 1 << 24)
+                        let elapsed = sent.duration(to: ContinuousClock().now)
+                        if response.status == .accepted {
+                            latencies.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+                        } else {
+                            failures += 1
+                        }
+                    }
+                    return (latencies.count, latencies, failures)
+                }
+            }
+            var all: [(Int, [Double], Int)] = []
+            for try await result in group { all.append(result) }
+            return all
+        }
+        let elapsed = started.duration(to: ContinuousClock().now)
+        let requests = workers.reduce(0) { $0 + $1.0 }
+        return Measurement(
+            target: target, mode: mode, requests: requests, events: requests * batch,
+            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            latencies: workers.flatMap(\.1), failures: workers.reduce(0) { $0 + $1.2 })
+    }
+
+    private func report(_ results: [Measurement]) {
+        let bare = Dictionary(uniqueKeysWithValues: results.filter { $0.target == "bare" }.map { ($0.mode, $0) })
+        var rows: [[String]] = []
+        var json: [JSONValue] = []
+        for result in results {
+            let ratio = result.target == "gateway" ? bare[result.mode].map { result.requestRate / max($0.requestRate, 1) } : nil
+            var target = "–"
+            var met: Bool?
+            if result.target == "gateway" {
+                if result.mode == "single" {
+                    target = "≥ 10000 req/s, ≥ 0.5× bare"
+                    met = result.requestRate >= 10_000 && (ratio ?? 0) >= 0.5
+                } else {
+                    target = "≥ 50000 ev/s"
+                    met = result.eventRate >= 50_000
+                }
+            }
+            rows.append([
+                result.target, result.mode, String(format: "%.0f", result.requestRate), String(format: "%.0f", result.eventRate),
+                String(format: "%.2f", result.percentile(0.5)), String(format: "%.2f", result.percentile(0.99)),
+                ratio.map { String(format: "%.2f×", $0) } ?? "–", "\(result.failures)", target + (met.map { $0 ? " ✓" : " ✗" } ?? ""),
+            ])
+            json.append(.object([
+                "target": .string(result.target), "mode": .string(result.mode), "requestsPerSecond": .double(result.requestRate),
+                "eventsPerSecond": .double(result.eventRate), "p50Ms": .double(result.percentile(0.5)), "p99Ms": .double(result.percentile(0.99)),
+                "ratioToBare": ratio.map(JSONValue.double) ?? .null, "failures": .int(Int64(result.failures)), "met": met.map(JSONValue.bool) ?? .null,
+            ]))
+        }
+        switch format {
+        case .json: Output.json(.object(["connections": .int(Int64(connections)), "seconds": .double(seconds), "results": .array(json)]))
+        case .text:
+            Output.line("keel bench ingest — \(connections) connections, \(seconds) s per run, embedded log, loopback")
+            Output.line(Table.render(header: ["TARGET", "MODE", "REQ/S", "EVENTS/S", "P50 MS", "P99 MS", "VS BARE", "FAILED", "TARGET"], rows: rows))
+        }
+    }
+
+    static func event(id: String, sequence: Int) -> String {
+        #"{"specversion":"1.0","id":"\#(id)","source":"bench","type":"com.example.bench.tick","subject":"s\#(sequence % 64)","data":{"n":\#(sequence),"payload":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}"#
+    }
+
+    static func producerKey(client: HTTPClient, port: Int, adminKey: String) async throws -> String {
+        func post(_ path: String, _ body: String) async throws -> JSONValue {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer \(adminKey)")
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+            let response = try await client.execute(request, timeout: .seconds(30))
+            let bytes = try await response.body.collect(upTo: 1 << 20)
+            return (try? JSONValue.parse(Array(bytes.readableBytesView))) ?? .null
+        }
+        _ = try await post("/v1/tenants", #"{"tenantId":"bench","name":"Bench"}"#)
+        let key = try await post("/v1/tenants/bench/keys", #"{"name":"bench","roles":["producer"]}"#)
+        guard let secret = key["secret"]?.stringValue else { throw CLIFailure.runtime("could not create a bench key: \(key.jsonString)") }
+        return secret
+    }
+
+    /// The reference: a Hummingbird server whose `POST /v1/events` reads the body and answers 202
+    /// with a fixed small JSON body — HTTP and framework cost only.
+    static func bareApplication(logger: Logger, onPort: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+        let router = Router()
+        let reply = ByteBuffer(string: #"{"duplicate":false,"id":"x","offset":0,"partition":0,"topic":"keel.external"}"#)
+        router.post("/v1/events") { request, _ -> Response in
+            var request = request
+            _ = try await request.collectBody(upTo: 1 << 24)
+            return Response(status: .accepted, headers: [.contentType: "application/json"], body: .init(byteBuffer: reply))
+        }
+        return Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in onPort(channel.localAddress?.port ?? 0) }, logger: logger)
+    }
+}
