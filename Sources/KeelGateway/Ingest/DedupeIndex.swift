@@ -150,19 +150,28 @@ public final class DedupeIndex: Sendable {
         }
     }
 
+    /// Point reads by id, concurrently: a filtered query would scan the collection on stores
+    /// without secondary indexes (the embedded one), making ingest slower as the window fills.
     private func lookUpStore(_ keys: [Key], nowMs: Int64) async throws -> [String: RecordCoordinates] {
         guard let store else { return [:] }
-        let page = try await store.query(DocumentQuery(
-            target: .live(IngestDedupeProjector.projectionName), collection: IngestDedupeProjector.collection,
-            filter: [FieldFilter("_id", .oneOf(keys.map { .string($0.documentID) }))], limit: keys.count))
-        var found: [String: RecordCoordinates] = [:]
-        for document in page.documents {
-            guard let id = document["_id"]?.stringValue, let topic = document["topic"]?.stringValue,
-                let partition = document["partition"]?.intValue, let offset = document["offset"]?.intValue,
-                let acceptedAt = document["acceptedAt"]?.dateValue, acceptedAt >= nowMs - windowMs
-            else { continue }
-            found[id] = RecordCoordinates(topic: topic, partition: Int32(partition), offset: offset, timestampMs: acceptedAt)
+        let target = CollectionSet.live(IngestDedupeProjector.projectionName)
+        return try await withThrowingTaskGroup(of: (String, RecordCoordinates?).self) { group in
+            for key in keys {
+                group.addTask {
+                    let id = key.documentID
+                    guard let document = try await store.find(target, collection: IngestDedupeProjector.collection, id: id),
+                        let topic = document["topic"]?.stringValue, let partition = document["partition"]?.intValue,
+                        let offset = document["offset"]?.intValue, let acceptedAt = document["acceptedAt"]?.dateValue,
+                        acceptedAt >= nowMs - self.windowMs
+                    else { return (id, nil) }
+                    return (id, RecordCoordinates(topic: topic, partition: Int32(partition), offset: offset, timestampMs: acceptedAt))
+                }
+            }
+            var found: [String: RecordCoordinates] = [:]
+            for try await (id, coordinates) in group {
+                if let coordinates { found[id] = coordinates }
+            }
+            return found
         }
-        return found
     }
 }
