@@ -65,8 +65,8 @@ struct FaultInjectionTests {
         defer { directory.remove() }
         let keel = KeelProcess(log: "embedded:\(directory.path)/log", extraEnvironment: ["KEEL_STORE": "embedded:\(directory.path)/store"])
         #expect(try keel.run(["topics", "apply"]).status == 0)
-        let role = try keel.run(["serve", "--roles", "projector,gateway"])
-        #expect(role.status == 2 && role.stderr.contains("unknown role 'gateway'"))
+        let role = try keel.run(["serve", "--roles", "projector,mixer"])
+        #expect(role.status == 2 && role.stderr.contains("unknown role 'mixer'"))
         let unknown = try keel.run(["replay", "nope"])
         #expect(unknown.status == 2 && unknown.stderr.contains("unknown projection 'nope'"))
         let future = try keel.run(["replay", "activity", "--from", "2999-01-01T00:00:00Z"])
@@ -77,7 +77,7 @@ struct FaultInjectionTests {
         let status = try keel.run(["projections", "status", "--format", "json"])
         #expect(status.status == 0)
         let parsed = try JSONValue.parse(status.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
-        #expect(parsed["projections"]?.arrayValue?.count == 3)
+        #expect(parsed["projections"]?.arrayValue?.count == StandardProjections.names.count)
         let dlq = try keel.run(["dlq", "redrive", "not-an-id"])
         #expect(dlq.status == 2)
     }
