@@ -114,14 +114,7 @@ public struct ApiKeyState: Sendable, Hashable {
     /// allows `com.acme.order.placed` but neither `com.acme` nor `com.acmex.order`).
     public func allows(type: String) -> Bool {
         guard let allowedTypes else { return true }
-        return allowedTypes.contains { Self.pattern($0, matches: type) }
-    }
-
-    static func pattern(_ pattern: String, matches type: String) -> Bool {
-        if pattern.hasSuffix(".*") {
-            return type.hasPrefix(pattern.dropLast()) && type.utf8.count > pattern.utf8.count - 1
-        }
-        return pattern == type
+        return allowedTypes.contains { EventTypePattern.matches($0, type: type) }
     }
 
     /// The permissions of all roles.

@@ -44,9 +44,7 @@ public struct Principal: Sendable, Hashable {
     /// May this caller ingest events of `type`?
     public func allows(type: String) -> Bool {
         guard let allowedTypes else { return true }
-        return allowedTypes.contains { pattern in
-            pattern.hasSuffix(".*") ? type.hasPrefix(String(pattern.dropLast())) : pattern == type
-        }
+        return allowedTypes.contains { EventTypePattern.matches($0, type: type) }
     }
 
     /// The tenant a request acts on: the caller's own, or — for a system-wide admin — the one it

@@ -25,10 +25,7 @@ public struct LiveStreamRequest: Sendable, Hashable {
     func matches(_ event: CloudEvent) -> Bool {
         guard event.tenantid == tenant else { return false }
         if let key, event.partitionkey != key { return false }
-        if let type {
-            if type.hasSuffix(".*") { return event.type.hasPrefix(String(type.dropLast())) }
-            return event.type == type
-        }
+        if let type { return EventTypePattern.matches(type, type: event.type) }
         return true
     }
 }
