@@ -64,7 +64,8 @@ public func buildGatewayRouters(
     let router = Router(context: GatewayContext.self)
     router.add(middleware: GatewayMiddleware(metrics: dependencies.metrics, maxHeaderBytes: configuration.maxHeaderBytes))
     let authenticator = Authenticator(access: dependencies.access, adminKey: configuration.adminKey, jwt: dependencies.jwt)
-    let routes = RouteRegistrar(router: router, authenticator: authenticator, limiter: RateLimiter(policy: configuration.rateLimits))
+    let routes = RouteRegistrar(
+        router: router, routeGuard: RouteGuard(authenticator: authenticator, limiter: RateLimiter(policy: configuration.rateLimits)))
     let logger = dependencies.logger
     let dedupe = DedupeIndex(store: dependencies.store, window: configuration.dedupeWindow)
     IngestController(

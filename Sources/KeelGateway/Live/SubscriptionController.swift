@@ -33,16 +33,12 @@ struct SubscriptionController {
     func register(on routes: RouteRegistrar, webSocketRouter: Router<GatewayContext>) {
         // The WebSocket router only upgrades; anything it refuses (bad credential, bad query)
         // falls through to the HTTP route below, which answers with the problem.
-        let guardedUpgrade = RouteRegistrar.guarded(GatewayRoutes.subscribe, authenticator: routes.authenticator, limiter: routes.limiter) { request, context in
-            _ = try await streamRequest(request, context)
-            return Response(status: .ok)
-        }
-        webSocketRouter.add(middleware: PrincipalCarrier(authenticator: routes.authenticator))
+        webSocketRouter.add(middleware: RouteGuardMiddleware(spec: GatewayRoutes.subscribe, routeGuard: routes.routeGuard))
         webSocketRouter.ws(
             RouterPath(GatewayRoutes.subscribe.routerPath),
             shouldUpgrade: { request, context in
-                let response = try await guardedUpgrade(request, context)
-                return response.status == .ok ? .upgrade([:]) : .dontUpgrade
+                _ = try await streamRequest(request, context)
+                return .upgrade([:])
             },
             onUpgrade: { inbound, outbound, context in
                 try await serveWebSocket(inbound: inbound, outbound: outbound, context: context)
@@ -179,17 +175,4 @@ public final class OverflowFlag: Sendable {
     public init() {}
     public var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
     public func set() { value.store(true, ordering: .sequentiallyConsistent) }
-}
-
-/// Lets the WebSocket router's upgrade check reuse the HTTP route guard (it needs nothing more
-/// than the request; authentication happens in the guard itself).
-struct PrincipalCarrier: RouterMiddleware {
-    typealias Context = GatewayContext
-    let authenticator: Authenticator
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var context = context
-        if let principal = try? await authenticator.authenticate(request.headers) { context.principal = principal }
-        return try await next(request, context)
-    }
 }

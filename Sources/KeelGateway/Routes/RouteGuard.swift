@@ -1,0 +1,56 @@
+import HTTPTypes
+import Hummingbird
+import KeelCore
+
+/// What stands in front of every guarded route: authentication, the rate limit and the
+/// permission check, in that order. The HTTP routes (through `RouteRegistrar`) and the WebSocket
+/// upgrade (through `RouteGuardMiddleware`) use this one piece.
+struct RouteGuard: Sendable {
+    let authenticator: Authenticator
+    let limiter: RateLimiter
+
+    /// The context with the caller in it and the rate-limit decision to report, or the problem
+    /// that refuses the request. Public routes pass unchanged.
+    func admit(_ spec: RouteSpec, _ request: Request, _ context: GatewayContext) async throws -> (GatewayContext, RateDecision?) {
+        guard let permission = spec.permission else { return (context, nil) }
+        var context = context
+        let principal = try await authenticator.authenticate(request.headers)
+        context.principal = principal
+        context.logger[metadataKey: "principal"] = .string(principal.subject)
+        let decision = limiter.check(caller: principal.subject, tenant: principal.tenant, roles: principal.roles, route: spec.operationID)
+        if let decision, !decision.allowed {
+            throw Problem(
+                .rateLimited, "rate limit of \(decision.limit) requests for \(spec.operationID) reached; retry in \(decision.retryAfterSeconds) s",
+                headers: Self.headers(decision, retryAfter: true))
+        }
+        guard principal.has(permission) else {
+            let granting = Role.allCases.filter { $0.permissions.contains(permission) }.map(\.rawValue)
+            throw Problem.forbidden(
+                "\(spec.method) \(spec.path) needs a role with '\(permission.rawValue)' (\(granting.joined(separator: " or "))); this credential has \(principal.roles.map(\.rawValue).sorted().joined(separator: ", "))")
+        }
+        return (context, decision)
+    }
+
+    static func headers(_ decision: RateDecision, retryAfter: Bool) -> HTTPFields {
+        var fields: HTTPFields = [
+            HTTPField.Name("RateLimit-Limit")!: String(decision.limit),
+            HTTPField.Name("RateLimit-Remaining")!: String(decision.remaining),
+            HTTPField.Name("RateLimit-Reset")!: String(decision.resetSeconds),
+        ]
+        if retryAfter { fields[.retryAfter] = String(decision.retryAfterSeconds) }
+        return fields
+    }
+}
+
+/// `RouteGuard` as router middleware, for a router whose routes are not registered through
+/// `RouteRegistrar` (the WebSocket upgrade router).
+struct RouteGuardMiddleware: RouterMiddleware {
+    typealias Context = GatewayContext
+    let spec: RouteSpec
+    let routeGuard: RouteGuard
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let (admitted, _) = try await routeGuard.admit(spec, request, context)
+        return try await next(request, admitted)
+    }
+}
