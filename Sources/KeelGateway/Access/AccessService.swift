@@ -21,8 +21,15 @@ import Synchronization
 public final class AccessService: Service, Sendable {
     public static let topics = ["keel.tenants", "keel.apikeys"]
 
+    /// What a caller waits for.
+    enum Condition {
+        case loaded
+        /// Every partition read at least up to (excluding) its offset.
+        case applied([TopicPartition: Int64])
+    }
+
     struct Waiter {
-        let targets: [TopicPartition: Int64]
+        let condition: Condition
         let continuation: CheckedContinuation<Void, Never>
     }
 
@@ -30,8 +37,24 @@ public final class AccessService: Service, Sendable {
         var directory = AccessDirectory()
         var positions: [TopicPartition: Int64] = [:]
         var loaded = false
-        var loadWaiters: [CheckedContinuation<Void, Never>] = []
         var waiters: [UUID: Waiter] = [:]
+
+        func holds(_ condition: Condition) -> Bool {
+            switch condition {
+            case .loaded: loaded
+            case .applied(let targets): AccessService.reached(targets, positions)
+            }
+        }
+
+        /// Removes and returns the waiters whose condition now holds.
+        mutating func satisfiedWaiters() -> [CheckedContinuation<Void, Never>] {
+            var ready: [CheckedContinuation<Void, Never>] = []
+            for (id, waiter) in waiters where holds(waiter.condition) {
+                ready.append(waiter.continuation)
+                waiters[id] = nil
+            }
+            return ready
+        }
     }
 
     let log: any EventLog
@@ -95,38 +118,37 @@ public final class AccessService: Service, Sendable {
         try? await consumer.close()
     }
 
-    /// Waits until the directory has read the log at least up to `ends`' positions.
-    public func waitUntilLoaded() async {
-        await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state -> Bool in
-                if state.loaded { return true }
-                state.loadWaiters.append(continuation)
-                return false
-            }
-            if resumeNow { continuation.resume() }
-        }
+    /// Waits (up to `timeout`) until the directory has read the key topics up to the end they
+    /// had at start. Returns whether it has.
+    public func waitUntilLoaded(timeout: Duration) async -> Bool {
+        await wait(for: .loaded, timeout: timeout)
     }
 
     /// Waits (up to `timeout`) until the records at `coordinates` have been applied. Returns
     /// whether they were.
     @discardableResult
     public func waitUntilApplied(_ coordinates: [RecordCoordinates], timeout: Duration = .seconds(5)) async -> Bool {
-        var wanted: [TopicPartition: Int64] = [:]
+        var targets: [TopicPartition: Int64] = [:]
         for coordinate in coordinates {
             let partition = TopicPartition(coordinate.topic, coordinate.partition)
-            wanted[partition] = max(wanted[partition] ?? 0, coordinate.offset + 1)
+            targets[partition] = max(targets[partition] ?? 0, coordinate.offset + 1)
         }
+        return await wait(for: .applied(targets), timeout: timeout)
+    }
+
+    /// Suspends until `condition` holds or `timeout` passes; on timeout the waiter is removed,
+    /// so neither side of the race is left hanging.
+    private func wait(for condition: Condition, timeout: Duration) async -> Bool {
         let id = UUID()
-        let targets = wanted
         return await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 await withCheckedContinuation { continuation in
-                    let resumeNow = self.state.withLock { state -> Bool in
-                        if Self.reached(targets, state.positions) { return true }
-                        state.waiters[id] = Waiter(targets: targets, continuation: continuation)
+                    let holdsNow = self.state.withLock { state -> Bool in
+                        if state.holds(condition) { return true }
+                        state.waiters[id] = Waiter(condition: condition, continuation: continuation)
                         return false
                     }
-                    if resumeNow { continuation.resume() }
+                    if holdsNow { continuation.resume() }
                 }
                 return true
             }
@@ -165,12 +187,7 @@ public final class AccessService: Service, Sendable {
                 }
                 state.positions[partition] = offset + 1
             }
-            var ready: [CheckedContinuation<Void, Never>] = []
-            for (id, waiter) in state.waiters where Self.reached(waiter.targets, state.positions) {
-                ready.append(waiter.continuation)
-                state.waiters[id] = nil
-            }
-            return ready
+            return state.satisfiedWaiters()
         }
         for continuation in ready { continuation.resume() }
     }
@@ -181,13 +198,12 @@ public final class AccessService: Service, Sendable {
                 Self.reached(ends, state.positions)
             else { return [] }
             state.loaded = true
-            defer { state.loadWaiters = [] }
-            return state.loadWaiters
+            return state.satisfiedWaiters()
         }
         for continuation in ready { continuation.resume() }
     }
 
-    private static func reached(_ targets: [TopicPartition: Int64], _ positions: [TopicPartition: Int64]) -> Bool {
+    static func reached(_ targets: [TopicPartition: Int64], _ positions: [TopicPartition: Int64]) -> Bool {
         targets.allSatisfy { partition, offset in offset <= 0 || (positions[partition] ?? 0) >= offset }
     }
 }

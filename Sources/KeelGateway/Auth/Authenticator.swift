@@ -46,22 +46,9 @@ public struct Authenticator: Sendable {
     }
 
     private func principal(for token: ApiKeyToken) async throws(Problem) -> Principal {
-        if !access.isLoaded {
-            // Right after start the directory may still be reading the key topics.
-            let loaded = await withTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    await access.waitUntilLoaded()
-                    return true
-                }
-                group.addTask {
-                    try? await Task.sleep(for: .seconds(10))
-                    return false
-                }
-                let first = await group.next() ?? false
-                group.cancelAll()
-                return first
-            }
-            guard loaded else { throw Problem(.notReady, "the gateway is still loading API keys; retry shortly") }
+        // Right after start the directory may still be reading the key topics.
+        if !access.isLoaded, await !access.waitUntilLoaded(timeout: .seconds(10)) {
+            throw Problem(.notReady, "the gateway is still loading API keys; retry shortly")
         }
         let directory = access.directory
         let instant = now()

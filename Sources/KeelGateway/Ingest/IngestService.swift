@@ -145,15 +145,11 @@ public struct IngestService: Sendable {
                 .unavailable, "the log did not acknowledge the events (\(error)); events without coordinates were not accepted, retry them",
                 extensions: ["accepted": .array(results.compactMap { $0?.json })])
         }
-        metrics.observeProduce(seconds: Self.seconds(started.duration(to: ContinuousClock().now)))
+        metrics.observeProduce(started.duration(to: ContinuousClock().now))
         let final = results.map { $0! }
         let duplicates = final.filter(\.duplicate).count
         metrics.eventsAccepted(final.count - duplicates)
         metrics.eventsDeduplicated(duplicates)
         return final
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

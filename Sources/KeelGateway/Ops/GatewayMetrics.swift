@@ -30,7 +30,7 @@ public final class GatewayMetrics: Sendable {
     func eventsAccepted(_ count: Int) { if count > 0 { accepted.increment(by: Int64(count)) } }
     func eventsRejected(_ count: Int) { if count > 0 { rejected.increment(by: Int64(count)) } }
     func eventsDeduplicated(_ count: Int) { if count > 0 { deduplicated.increment(by: Int64(count)) } }
-    func observeProduce(seconds: Double) { produceLatency.record(.nanoseconds(Int64(seconds * 1e9))) }
+    func observeProduce(_ duration: Duration) { produceLatency.record(duration) }
 
     /// Counts a finished request and its latency, by route template and status.
     func observeRequest(route: String, method: String, status: Int, duration: Duration) {

@@ -126,7 +126,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
                         _ = try await response.body.collect(upTo: 1 << 24)
                         let elapsed = sent.duration(to: ContinuousClock().now)
                         if response.status == .accepted {
-                            latencies.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+                            latencies.append(elapsed.seconds * 1000)
                         } else {
                             failures += 1
                         }
@@ -142,7 +142,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
         let requests = workers.reduce(0) { $0 + $1.0 }
         return Measurement(
             target: target, mode: mode, requests: requests, events: requests * batch,
-            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            seconds: elapsed.seconds,
             latencies: workers.flatMap(\.1), failures: workers.reduce(0) { $0 + $1.2 })
     }
 
