@@ -42,10 +42,7 @@ struct AccessController {
     func createTenant(_ request: Request, _ context: GatewayContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let body = try await Self.jsonBody(request)
-        let allowed: Set<String> = ["tenantId", "name", "plan"]
-        if let unknown = body.objectValue?.keys.first(where: { !allowed.contains($0) }) {
-            throw Problem.badRequest("unknown member '\(unknown)' (allowed: tenantId, name, plan)", field: unknown)
-        }
+        try Self.rejectUnknownMembers(of: body, allowed: ["tenantId", "name", "plan"])
         guard let tenantID = body["tenantId"]?.stringValue else { throw Problem.badRequest("tenantId (string) is required", field: "tenantId") }
         guard let name = body["name"]?.stringValue else { throw Problem.badRequest("name (string) is required", field: "name") }
         let plan = body["plan"]?.stringValue ?? "free"
@@ -68,10 +65,7 @@ struct AccessController {
         let principal = try context.requirePrincipal()
         let tenantID = try existingTenant(context)
         let body = try await Self.jsonBody(request)
-        let allowed: Set<String> = ["name", "roles", "expiresAt", "allowedTypes"]
-        if let unknown = body.objectValue?.keys.first(where: { !allowed.contains($0) }) {
-            throw Problem.badRequest("unknown member '\(unknown)' (allowed: \(allowed.sorted().joined(separator: ", ")))", field: unknown)
-        }
+        try Self.rejectUnknownMembers(of: body, allowed: ["name", "roles", "expiresAt", "allowedTypes"])
         guard let name = body["name"]?.stringValue else { throw Problem.badRequest("name (string) is required", field: "name") }
         guard let roleNames = body["roles"]?.arrayValue, !roleNames.isEmpty else {
             throw Problem.badRequest("roles (a non-empty array of admin, operator, producer, reader) is required", field: "roles")
@@ -116,12 +110,7 @@ struct AccessController {
                 events.map { $0.cloudEvent(source: Self.source, id: Self.newID(), time: Date()) }, topic: "keel.apikeys",
                 audit: audit.event(principal: principal, action: "apikey.create", resource: ("apikey", token.keyId), outcome: "allowed", tenant: tenantID, requestID: context.requestID))
             guard let key = access.directory.key(token.keyId) else { throw Problem(.internalError, "key not applied") }
-            var json = Self.json(key)
-            if case .object(var members) = json {
-                members["secret"] = .string(token.text)
-                json = .object(members)
-            }
-            return .json(json, status: .created, headers: [.location: "/v1/tenants/\(tenantID)/keys/\(token.keyId)", .cacheControl: "no-store"])
+            return .json(Self.json(key, secret: token), status: .created, headers: [.location: "/v1/tenants/\(tenantID)/keys/\(token.keyId)", .cacheControl: "no-store"])
         }
     }
 
@@ -154,8 +143,7 @@ struct AccessController {
         }
         var rng = SystemRandomNumberGenerator()
         let secret = ApiKeyToken.generateSecret(using: &rng)
-        let token = ApiKeyToken(parsing: "keel_\(keyID)_\(secret)")
-        guard let token else { throw Problem.notFound("no key '\(keyID)' in tenant '\(tenantID)'") }
+        guard let token = ApiKeyToken(keyId: keyID, secret: secret) else { throw Problem.notFound("no key '\(keyID)' in tenant '\(tenantID)'") }
         let hash = SecretHasher.hash(secret: secret, using: &rng)
         return try await lock.withLock {
             let directory = access.directory
@@ -169,12 +157,7 @@ struct AccessController {
             try await commit(
                 events.map { $0.cloudEvent(source: Self.source, id: Self.newID(), time: now) }, topic: "keel.apikeys",
                 audit: audit.event(principal: principal, action: "apikey.rotate", resource: ("apikey", keyID), outcome: "allowed", tenant: tenantID, requestID: context.requestID))
-            var json = Self.json(access.directory.key(keyID) ?? key)
-            if case .object(var members) = json {
-                members["secret"] = .string(token.text)
-                json = .object(members)
-            }
-            return .json(json, headers: [.cacheControl: "no-store"])
+            return .json(Self.json(access.directory.key(keyID) ?? key, secret: token), headers: [.cacheControl: "no-store"])
         }
     }
 
@@ -226,13 +209,7 @@ struct AccessController {
     }
 
     static func jsonBody(_ request: Request, allowEmpty: Bool = false) async throws -> JSONValue {
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: 64 * 1024)
-        } catch is NIOTooManyBytesError {
-            throw Problem(.payloadTooLarge, "admin request bodies are limited to 64 KiB")
-        }
+        let buffer = try await request.body(limit: 64 * 1024)
         if buffer.readableBytes == 0, allowEmpty { return .object([:]) }
         if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
             throw Problem(.unsupportedMediaType, "send application/json, got \(type)")
@@ -246,6 +223,13 @@ struct AccessController {
         }
     }
 
+    /// Admin bodies are closed: a misspelt member is an error, not silently ignored.
+    static func rejectUnknownMembers(of body: JSONValue, allowed: Set<String>) throws(Problem) {
+        if let unknown = body.objectValue?.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw Problem.badRequest("unknown member '\(unknown)' (allowed: \(allowed.sorted().joined(separator: ", ")))", field: unknown)
+        }
+    }
+
     static func newID() -> String { UUIDv7.generate().uuidString.lowercased() }
 
     static func json(_ tenant: TenantState) -> JSONValue {
@@ -253,6 +237,13 @@ struct AccessController {
             "tenantId": .string(tenant.id), "name": .string(tenant.name), "plan": .string(tenant.plan.rawValue), "suspended": .bool(tenant.suspended),
         ]
         if let reason = tenant.suspendReason { members["suspendReason"] = .string(reason) }
+        return .object(members)
+    }
+
+    /// A key as created or rotated: with its token, which no later response shows again.
+    static func json(_ key: ApiKeyState, secret token: ApiKeyToken) -> JSONValue {
+        guard case .object(var members) = json(key) else { return json(key) }
+        members["secret"] = .string(token.text)
         return .object(members)
     }
 

@@ -15,17 +15,7 @@ struct IngestController {
 
     func ingest(_ request: Request, _ context: GatewayContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
-            throw Problem(.payloadTooLarge, "the body is \(length) bytes; the limit is \(maxBodyBytes)", extensions: ["limit": .int(Int64(maxBodyBytes))])
-        }
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: maxBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw Problem(.payloadTooLarge, "the body exceeds the limit of \(maxBodyBytes) bytes", extensions: ["limit": .int(Int64(maxBodyBytes))])
-        }
-        let body = Array(buffer.readableBytesView)
+        let body = Array(try await request.body(limit: maxBodyBytes).readableBytesView)
         let contentType = request.headers[.contentType]
         let mode = HTTPBinding.contentMode(contentType: contentType)
         let events: [CloudEvent]

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import KeelCore
+import NIOCore
 
 /// Registers `RouteSpec`s on the router, each handler behind the `RouteGuard` (authentication,
 /// rate limit, permission) and answering with its `RateLimit-*` headers.
@@ -37,6 +38,19 @@ extension Request {
     func query(_ name: String) -> String? {
         guard let value = uri.queryParameters.get(name), !value.isEmpty else { return nil }
         return value
+    }
+
+    /// The whole body, or 413 naming the limit — at once from `Content-Length` when it says so,
+    /// otherwise as soon as the streamed body passes it.
+    func body(limit: Int) async throws -> ByteBuffer {
+        let tooLarge = Problem(.payloadTooLarge, "the body exceeds the limit of \(limit) bytes", extensions: ["limit": .int(Int64(limit))])
+        if let length = headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge }
+        var request = self
+        do {
+            return try await request.collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw tooLarge
+        }
     }
 
     /// The tenant a system-wide admin names: `X-Keel-Tenant` or `?tenant=`.
