@@ -1,3 +1,5 @@
+import KeelCore
+
 /// What a topic should look like: the input of `EventLog.createTopic`.
 ///
 /// `config` holds Kafka topic configs by their Kafka names (`cleanup.policy`, `retention.ms`,
@@ -14,6 +16,14 @@ public struct TopicSpec: Sendable, Hashable {
         self.partitions = partitions
         self.replicationFactor = replicationFactor
         self.config = config
+    }
+
+    /// The topic a catalog entry defines: its partitions, replication factor (unless overridden,
+    /// as production clusters do) and Kafka configs.
+    public init(_ definition: TopicDefinition, replicationFactor: Int16? = nil) {
+        self.init(
+            name: definition.name, partitions: definition.partitions,
+            replicationFactor: replicationFactor ?? definition.replicationFactor, config: definition.kafkaConfig)
     }
 }
 

@@ -177,8 +177,7 @@ struct ServeCommand: AsyncParsableCommand {
     /// reported by `keel topics apply`).
     static func createMissingTopics(_ catalog: TopicCatalog, in log: any EventLog) async throws {
         for topic in catalog.topics where try await log.describeTopic(topic.name) == nil {
-            _ = try await log.createTopic(TopicSpec(
-                name: topic.name, partitions: topic.partitions, replicationFactor: topic.replicationFactor, config: topic.kafkaConfig))
+            _ = try await log.createTopic(TopicSpec(topic))
         }
     }
 }

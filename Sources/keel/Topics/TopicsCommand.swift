@@ -101,10 +101,7 @@ struct TopicsCommand: AsyncParsableCommand {
                 for topic in catalog.topics {
                     let plan = TopicPlan.compute(topic, existing: try await log.describeTopic(topic.name))
                     if plan.action == .create, !dryRun {
-                        _ = try await log.createTopic(TopicSpec(
-                            name: topic.name, partitions: topic.partitions,
-                            replicationFactor: replicationFactor ?? topic.replicationFactor, config: topic.kafkaConfig
-                        ))
+                        _ = try await log.createTopic(TopicSpec(topic, replicationFactor: replicationFactor))
                     }
                     plans.append(plan)
                 }
