@@ -116,7 +116,7 @@ let package = Package(
         // Shared by the test targets: where the test servers are, and how to fail loudly without them.
         .target(
             name: "KeelTestSupport",
-            dependencies: ["KeelCore", "KeelLog", "KeelStore"],
+            dependencies: ["KeelCore", "KeelLog", "KeelStore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/KeelTestSupport"
         ),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),

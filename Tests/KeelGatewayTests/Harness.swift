@@ -9,22 +9,11 @@ import KeelRuntime
 import KeelStore
 import KeelTestSupport
 import Logging
-import ServiceLifecycle
 import NIOCore
+import ServiceLifecycle
 import Testing
 
-let catalog: TopicCatalog = {
-    let directory = RepositoryPaths.topics.path
-    let files = (try? FileManager.default.contentsOfDirectory(atPath: directory))?.sorted().filter { $0.hasSuffix(".json") } ?? []
-    let loaded = files.map { CatalogFile(path: "\(directory)/\($0)", contents: Array(FileManager.default.contents(atPath: "\(directory)/\($0)") ?? Data())) }
-    return try! TopicCatalog(files: loaded)
-}()
-
-func quietLogger(_ label: String = "test") -> Logger {
-    var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
-    logger.logLevel = ProcessInfo.processInfo.environment["KEEL_TEST_LOG"] == "1" ? .debug : .critical
-    return logger
-}
+let catalog = repositoryCatalog
 
 /// The admin credential every test gateway is configured with (`KEEL_ADMIN_KEY`).
 let adminKey = "test-admin-key-0123456789abcdefghij"

@@ -1,10 +1,11 @@
-import Foundation
 import AsyncHTTPClient
+import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import HummingbirdWSClient
 import KeelCore
 import KeelGateway
+import KeelTestSupport
 import Logging
 import NIOCore
 import Synchronization

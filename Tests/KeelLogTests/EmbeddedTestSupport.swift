@@ -5,12 +5,6 @@ import KeelTestSupport
 import Logging
 import Testing
 
-func quietLogger() -> Logger {
-    var logger = Logger(label: "keel.embedded.test")
-    logger.logLevel = .warning
-    return logger
-}
-
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
 /// A fresh directory and a writer log in it; shuts down and removes both afterwards.

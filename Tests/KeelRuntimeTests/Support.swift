@@ -7,19 +7,7 @@ import KeelTestSupport
 import Logging
 import Testing
 
-/// The repository's topic catalog, loaded once.
-let catalog: TopicCatalog = {
-    let directory = RepositoryPaths.topics.path
-    let files = (try? FileManager.default.contentsOfDirectory(atPath: directory))?.sorted().filter { $0.hasSuffix(".json") } ?? []
-    let loaded = files.map { CatalogFile(path: "\(directory)/\($0)", contents: Array(FileManager.default.contents(atPath: "\(directory)/\($0)") ?? Data())) }
-    return try! TopicCatalog(files: loaded)
-}()
-
-func quietLogger(_ label: String = "test") -> Logger {
-    var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
-    logger.logLevel = ProcessInfo.processInfo.environment["KEEL_TEST_LOG"] == "1" ? .debug : .critical
-    return logger
-}
+let catalog = repositoryCatalog
 
 /// A fresh embedded log (with the catalog's topics) and embedded store in a temporary directory.
 final class Environment: @unchecked Sendable {

@@ -6,12 +6,6 @@ import Testing
 
 import KeelStore
 
-func quietLogger() -> Logger {
-    var logger = Logger(label: "keel.store.test")
-    logger.logLevel = .warning
-    return logger
-}
-
 private let target = CollectionSet.live("p")
 
 private func batch(_ changes: [DocumentChange], offset: Int64) -> ProjectionBatch {

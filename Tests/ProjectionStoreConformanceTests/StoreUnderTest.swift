@@ -15,12 +15,6 @@ enum StoreUnderTest: String, CaseIterable, Sendable, CustomStringConvertible {
     var description: String { rawValue }
 }
 
-func quietLogger() -> Logger {
-    var logger = Logger(label: "keel.store.conformance")
-    logger.logLevel = .warning
-    return logger
-}
-
 /// Opens a fresh store of `kind`, runs `body`, and always shuts it down (and cleans up).
 /// Tests use unique projection and collection names, so adapters over a shared server work too.
 func withStore(_ kind: StoreUnderTest, _ body: (any ProjectionStore) async throws -> Void) async throws {
