@@ -62,8 +62,9 @@ final class ProductionEnvironment: @unchecked Sendable {
         database = "prod_\(suffix)"
         log = try await KafkaEventLog(configuration: KafkaLogConfiguration(bootstrapServers: servers.kafka), logger: quietLogger("kafka"))
         _ = try await log.createTopic(TopicSpec(name: topic, partitions: partitions))
-        // The dead-letter topic is shared (its name is fixed); create it once if missing.
-        _ = try await log.createTopic(TopicSpec(name: DeadLetterEvents.topic, partitions: 3))
+        // The dead-letter topic is shared (its name is fixed); create it once if missing, exactly as
+        // the catalog defines it, so `keel topics apply` on the same broker finds no drift.
+        _ = try await log.createTopic(TopicSpec(catalog.topic(named: DeadLetterEvents.topic)!))
         var options = storeOptions
         options.database = database
         store = try await MongoProjectionStore(uri: self.mongoURI, options: options, logger: quietLogger("mongo"))
