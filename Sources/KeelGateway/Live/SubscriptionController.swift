@@ -7,6 +7,7 @@ import KeelLog
 import Logging
 import NIOCore
 import NIOWebSocket
+import ServiceLifecycle
 import Synchronization
 
 /// How live streams behave.
@@ -15,6 +16,9 @@ public struct SubscriptionConfiguration: Sendable {
     public var bufferCapacity = 1000
     /// SSE comment lines keep idle connections (and proxies) alive.
     public var heartbeat: Duration = .seconds(15)
+    /// How long a disconnected slow consumer has to read its backlog, which the 4008 close frame
+    /// queues behind, before the connection is dropped without it.
+    public var slowConsumerCloseGrace: Duration = .seconds(10)
 
     public init() {}
 }
@@ -88,10 +92,15 @@ struct SubscriptionController {
                 return .clientGone
             }
             group.addTask {
-                for await item in stream {
-                    if overflow.isSet { break }
-                    guard case .event(let message) = item else { continue }
-                    try await outbound.write(.text(String(decoding: message.json, as: UTF8.self)))
+                // At shutdown the stream ends, so the subscriber gets 1001 and resumes elsewhere.
+                try await withGracefulShutdownHandler {
+                    for await item in stream {
+                        if overflow.isSet { break }
+                        guard case .event(let message) = item else { continue }
+                        try await outbound.write(.text(String(decoding: message.json, as: UTF8.self)))
+                    }
+                } onGracefulShutdown: {
+                    continuation.finish()
                 }
                 return .writerDone
             }
@@ -105,17 +114,20 @@ struct SubscriptionController {
         }
         if overflow.isSet {
             logger.notice("subscription to \(request.topic) closed: slow consumer")
-            try? await closeWithin(outbound, code: Self.slowConsumerCloseCode, reason: "slow consumer: resume from your last keelposition")
+            try? await closeWithin(
+                configuration.slowConsumerCloseGrace, outbound, code: Self.slowConsumerCloseCode,
+                reason: "slow consumer: resume from your last keelposition")
         } else if ending != .clientGone {
-            try? await closeWithin(outbound, code: 1001, reason: "server shutting down")
+            try? await closeWithin(.seconds(2), outbound, code: 1001, reason: "server shutting down")
         }
     }
 
-    /// A close frame behind a blocked socket could wait forever: give it two seconds.
-    private func closeWithin(_ outbound: WebSocketOutboundWriter, code: Int, reason: String) async throws {
+    /// The close frame queues behind what the socket still holds; a client that never reads
+    /// would keep it waiting forever, so it gets `grace` to arrive.
+    private func closeWithin(_ grace: Duration, _ outbound: WebSocketOutboundWriter, code: Int, reason: String) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await outbound.close(.init(codeNumber: code), reason: reason) }
-            group.addTask { try await Task.sleep(for: .seconds(2)) }
+            group.addTask { try await Task.sleep(for: grace) }
             _ = try await group.next()
             group.cancelAll()
         }
@@ -137,12 +149,18 @@ struct SubscriptionController {
                 group.addTask {
                     try await reader.run(partitions: partitions, into: continuation, overflowed: overflow, heartbeat: heartbeat)
                 }
-                for await item in stream {
-                    if overflow.isSet { break }
-                    switch item {
-                    case .event(let message): try await writer.write(Self.sseFrame(message))
-                    case .heartbeat: try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                // A stream never ends by itself: at shutdown it must, or draining would wait for
+                // every subscriber to leave. EventSource clients reconnect with Last-Event-ID.
+                try await withGracefulShutdownHandler {
+                    for await item in stream {
+                        if overflow.isSet { break }
+                        switch item {
+                        case .event(let message): try await writer.write(Self.sseFrame(message))
+                        case .heartbeat: try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                        }
                     }
+                } onGracefulShutdown: {
+                    continuation.finish()
                 }
                 group.cancelAll()
             }
