@@ -37,11 +37,14 @@ public struct GatewayDependencies: Sendable {
     public var access: AccessService
     public var metrics: GatewayMetrics
     public var jwt: JWTVerifier?
+    /// Monotonic nanoseconds for the rate limiter's buckets; tests pass a clock they move by hand.
+    public var rateLimitClock: @Sendable () -> UInt64
     public var logger: Logger
 
     public init(
         log: any EventLog, store: any ProjectionStore, catalog: TopicCatalog, projectors: [any Projector], access: AccessService,
-        metrics: GatewayMetrics = GatewayMetrics(), jwt: JWTVerifier? = nil, logger: Logger
+        metrics: GatewayMetrics = GatewayMetrics(), jwt: JWTVerifier? = nil,
+        rateLimitClock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }, logger: Logger
     ) {
         self.log = log
         self.store = store
@@ -50,6 +53,7 @@ public struct GatewayDependencies: Sendable {
         self.access = access
         self.metrics = metrics
         self.jwt = jwt
+        self.rateLimitClock = rateLimitClock
         self.logger = logger
     }
 }
@@ -65,7 +69,7 @@ public func buildGatewayRouters(
     router.add(middleware: GatewayMiddleware(metrics: dependencies.metrics, maxHeaderBytes: configuration.maxHeaderBytes))
     let authenticator = Authenticator(access: dependencies.access, adminKey: configuration.adminKey, jwt: dependencies.jwt)
     let routes = RouteRegistrar(
-        router: router, routeGuard: RouteGuard(authenticator: authenticator, limiter: RateLimiter(policy: configuration.rateLimits)))
+        router: router, routeGuard: RouteGuard(authenticator: authenticator, limiter: RateLimiter(policy: configuration.rateLimits, now: dependencies.rateLimitClock)))
     let logger = dependencies.logger
     let dedupe = DedupeIndex(store: dependencies.store, window: configuration.dedupeWindow)
     IngestController(

@@ -11,6 +11,7 @@ import KeelTestSupport
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 let catalog = repositoryCatalog
@@ -27,8 +28,15 @@ final class Harness: Sendable {
     let access: AccessService
     let configuration: GatewayConfiguration
     let metrics = GatewayMetrics()
+    /// The rate limiter's clock: real time unless a test moves it by hand (`advanceClock`).
+    private let manualClock: ManualClock?
 
-    init(directory: TemporaryDirectory? = nil, configure: (inout GatewayConfiguration) -> Void = { _ in }) async throws {
+    /// `manualClock`: the rate limiter sees time stand still except when `advanceClock` moves
+    /// it, so bucket tests do not depend on how fast the machine runs them.
+    init(
+        directory: TemporaryDirectory? = nil, manualClock: Bool = false, configure: (inout GatewayConfiguration) -> Void = { _ in }
+    ) async throws {
+        self.manualClock = manualClock ? ManualClock() : nil
         let directory = try directory ?? TemporaryDirectory(prefix: "keel-gateway")
         self.directory = directory
         log = try EmbeddedEventLog(directory: "\(directory.path)/log", logger: quietLogger())
@@ -54,8 +62,13 @@ final class Harness: Sendable {
         }
         let dependencies = GatewayDependencies(
             log: log, store: store, catalog: catalog, projectors: projectors.filter { $0.name != "dedupe" }, access: access, metrics: metrics,
-            jwt: jwt, logger: quietLogger())
+            jwt: jwt, rateLimitClock: { [manualClock] in manualClock?.nanoseconds ?? DispatchTime.now().uptimeNanoseconds },
+            logger: quietLogger())
         return buildGateway(configuration: configuration, dependencies: dependencies, services: [access] + services)
+    }
+
+    func advanceClock(by duration: Duration) {
+        manualClock?.advance(by: duration)
     }
 
     func close() async {
@@ -96,6 +109,18 @@ final class Harness: Sendable {
         }
         try await consumer.close()
         return events
+    }
+}
+
+/// Monotonic nanoseconds that move only when told to.
+final class ManualClock: Sendable {
+    private let now = Mutex<UInt64>(1_000_000_000)
+
+    var nanoseconds: UInt64 { now.withLock { $0 } }
+
+    func advance(by duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        now.withLock { $0 += UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000) }
     }
 }
 

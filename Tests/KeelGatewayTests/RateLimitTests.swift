@@ -9,7 +9,7 @@ import Testing
 struct RateLimitTests {
     @Test("per key: 429 with Retry-After and RateLimit-* headers once the bucket is empty; per route and per tenant")
     func buckets() async throws {
-        let harness = try await Harness { configuration in
+        let harness = try await Harness(manualClock: true) { configuration in
             configuration.rateLimits.perKey = RateLimit(perSecond: 1, burst: 3)
             configuration.rateLimits.perTenant = RateLimit(perSecond: 1, burst: 5)
             configuration.rateLimits.perRoute["searchAudit"] = RateLimit(perSecond: 100, burst: 100)
@@ -34,8 +34,8 @@ struct RateLimitTests {
             // read; the refused request took none), so the second key gets one more.
             #expect(try await client.post(event: structuredEvent(id: "s0"), token: second).status == .accepted)
             expectProblem(try await client.post(event: structuredEvent(id: "s1"), token: second), .tooManyRequests, "rate-limited")
-            // Tokens come back with time.
-            try await Task.sleep(for: .milliseconds(1100))
+            // Tokens come back with time (only the harness's clock moves: the test does not race it).
+            harness.advanceClock(by: .milliseconds(1100))
             #expect(try await client.post(event: structuredEvent(id: "r4"), token: first).status == .accepted)
         }
         #expect(try await harness.events(in: "keel.external").count == 5)
