@@ -26,4 +26,30 @@ LD_LIBRARY_PATH="$(Scripts/kafka-runtime.sh libdir)${LD_LIBRARY_PATH:+:$LD_LIBRA
 export LD_LIBRARY_PATH
 echo "keel: tests against Kafka at $KEEL_TEST_KAFKA and MongoDB at $KEEL_TEST_MONGO" >&2
 
-swift test --skip-build -Xswiftc -warnings-as-errors "$@"
+# A hung test must fail the run with evidence instead of using up CI's time: after
+# KEEL_TEST_TIMEOUT seconds the test process's thread stacks are printed and it is killed.
+# Line-buffered output, so what the tests printed before a hang is not lost in a pipe buffer.
+run_with_deadline() {
+    local limit="$1"; shift
+    "$@" &
+    local pid=$!
+    (
+        trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+        sleep "$limit" & sleeper=$!
+        wait "$sleeper"
+        echo "keel: the test run did not finish within ${limit}s; thread stacks of the test process follow" >&2
+        for test_pid in $(pgrep -f 'keelPackageTests.xctest' || true); do
+            gdb -p "$test_pid" -batch -ex 'thread apply all bt 15' >&2 2>&1 || true
+            kill -9 "$test_pid" 2>/dev/null || true
+        done
+        kill "$pid" 2>/dev/null || true
+    ) &
+    local watchdog=$!
+    local status=0
+    wait "$pid" || status=$?
+    kill "$watchdog" 2>/dev/null || true
+    wait "$watchdog" 2>/dev/null || true
+    return "$status"
+}
+
+run_with_deadline "${KEEL_TEST_TIMEOUT:-1800}" stdbuf -oL -eL swift test --skip-build -Xswiftc -warnings-as-errors "$@"
