@@ -195,9 +195,13 @@ final class EmbeddedConsumer: EventConsumer {
     }
 
     private func fetch() async throws -> [ConsumedRecord] {
+        let ends = log.ends
         let slots = state.withLock { state -> [Slot] in
-            let live = state.assigned.compactMap { tp in
-                state.partitions[tp].map { Slot(tp: tp, topicID: $0.topicID, position: $0.position, epoch: $0.epoch) }
+            let live = state.assigned.compactMap { tp -> Slot? in
+                guard let partition = state.partitions[tp] else { return nil }
+                // Nothing committed past the position: no query (most partitions, most polls).
+                if let end = ends?.end(topicID: partition.topicID, partition: tp.partition), partition.position >= end { return nil }
+                return Slot(tp: tp, topicID: partition.topicID, position: partition.position, epoch: partition.epoch)
             }
             guard !live.isEmpty else { return [] }
             let start = state.rotation % live.count

@@ -19,6 +19,8 @@ public final class EmbeddedEventLog: EventLog {
 
     let logger: Logger
     let notifier = ChangeNotifier()
+    /// Committed partition ends, kept by this process's writer (nil in read-only mode).
+    let ends: PartitionEnds?
     let coordinator: GroupCoordinator
     let readers: ReaderPool
     let writer: LogWriter?
@@ -63,9 +65,11 @@ public final class EmbeddedEventLog: EventLog {
         case .writer:
             lockFD = try Self.lock(directory)
             do {
+                let ends = PartitionEnds()
                 writer = try LogWriter(
                     databasePath: databasePath, notifyPath: "\(directory)/\(Storage.notifyName)",
-                    options: options, notifier: notifier, logger: logger)
+                    options: options, notifier: notifier, ends: ends, logger: logger)
+                self.ends = ends
             } catch {
                 Self.unlock(lockFD)
                 throw Self.openFailure(directory, error)
@@ -74,6 +78,7 @@ public final class EmbeddedEventLog: EventLog {
         case .readOnly:
             lockFD = -1
             writer = nil
+            ends = nil
             guard FileManager.default.fileExists(atPath: databasePath) else {
                 throw EventLogError(.unreachable, "no embedded log in \(directory): \(Storage.databaseName) is missing (has a writer ever opened it?)")
             }

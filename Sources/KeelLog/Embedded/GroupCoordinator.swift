@@ -94,8 +94,12 @@ final class GroupCoordinator: Sendable {
             }
             group_.members[member] = me
             state.groups[group] = group_
-            // Also where another member's acknowledgement is overdue.
-            Self.reconcile(&state, group, now: .now, timeout: rebalanceTimeout)
+            // Also where another member's acknowledgement is overdue. A settled group (every
+            // member joined, no revocation outstanding) has nothing to reconcile: join, leave
+            // and topic changes reconcile themselves, and this is called on every poll.
+            if wake || group_.members.values.contains(where: { !$0.joined || !$0.revoking.isEmpty }) {
+                Self.reconcile(&state, group, now: .now, timeout: rebalanceTimeout)
+            }
             guard var current = state.groups[group]?.members[member], !current.pending.isEmpty else { return (nil, wake) }
             let event = current.pending.removeFirst()
             if case .revoked = event { current.revokeDelivered = true }

@@ -71,19 +71,25 @@ final class LogWriter: @unchecked Sendable {
     private var db: SQLiteConnection?
     private var topics: [String: Topic] = [:]
     private var dirty: [Partition] = []
+    /// Ends written in the open transaction, published once it commits.
+    private var flushedEnds: [(PartitionEnds.Key, Int64)] = []
     private var commitCounter: UInt64 = 0
 
     let databasePath: String
     let options: EmbeddedLogOptions
     let notifier: ChangeNotifier
+    let ends: PartitionEnds
     let notifyFD: Int32
     let logger: Logger
 
     /// Starts the thread, which opens (or creates) the database; throws what opening reported.
-    init(databasePath: String, notifyPath: String, options: EmbeddedLogOptions, notifier: ChangeNotifier, logger: Logger) throws {
+    init(
+        databasePath: String, notifyPath: String, options: EmbeddedLogOptions, notifier: ChangeNotifier, ends: PartitionEnds, logger: Logger
+    ) throws {
         self.databasePath = databasePath
         self.options = options
         self.notifier = notifier
+        self.ends = ends
         self.logger = logger
         notifyFD = open(notifyPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
 
@@ -123,6 +129,7 @@ final class LogWriter: @unchecked Sendable {
         guard let db else { return }
         topics = [:]
         dirty = []
+        flushedEnds = []
         let partitionsStatement = try db.statement("SELECT partition, next_offset, max_ts FROM partitions WHERE topic_id = ?1 ORDER BY partition")
         let indexStatement = try db.statement("SELECT max(off) FROM time_index WHERE topic_id = ?1 AND partition = ?2")
         for row in try Storage.allTopics(db) {
@@ -144,6 +151,11 @@ final class LogWriter: @unchecked Sendable {
             }
             topics[row.name] = Topic(row: row, partitions: partitions)
         }
+        ends.publish(
+            topics.values.flatMap { topic in
+                topic.partitions.map { (PartitionEnds.Key(topicID: $0.topicID, partition: $0.index), $0.nextOffset) }
+            },
+            replacingAll: true)
     }
 
     private func loop() {
@@ -206,6 +218,10 @@ final class LogWriter: @unchecked Sendable {
             }
             return
         }
+        if !flushedEnds.isEmpty {
+            ends.publish(flushedEnds)
+            flushedEnds.removeAll(keepingCapacity: true)
+        }
         for delivery in deliveries { delivery() }
         for (job, error) in rejections { job.fail(error) }
         if !deliveries.isEmpty { announceCommit() }
@@ -221,6 +237,7 @@ final class LogWriter: @unchecked Sendable {
             update.bind(4, partition.maxTs)
             try update.run()
             partition.dirty = false
+            flushedEnds.append((PartitionEnds.Key(topicID: partition.topicID, partition: partition.index), partition.nextOffset))
         }
         dirty.removeAll(keepingCapacity: true)
     }
