@@ -9,8 +9,8 @@ import ServiceLifecycle
 ///
 /// Guarantees:
 /// - **The store is authoritative.** On every assignment each partition is sought to the
-///   store's checkpoint (its start when there is none); Kafka commits, made after each applied
-///   batch, only spare the seek work for other tools.
+///   store's checkpoint (its start when there is none); log offset commits (at most once per
+///   `commitInterval`, when idle, on revocation and at stop) only spare seek work for other tools.
 /// - **Exactly-once effect.** Changes and the checkpoint are applied atomically; records behind
 ///   the checkpoint are dropped before projection; a batch the store reports as already applied
 ///   makes the service re-read the checkpoint and seek (nothing is counted twice).
@@ -27,6 +27,9 @@ public final class ProjectorService: Service {
         public var stopWhenCaughtUp = false
         public var initialBackoff: Duration = .milliseconds(100)
         public var maximumBackoff: Duration = .seconds(30)
+        /// Log offsets are committed at most this often (and when stopping): they only spare
+        /// seek work, the store's checkpoint is authoritative.
+        public var commitInterval: Duration = .seconds(1)
 
         public init() {}
     }
@@ -81,9 +84,18 @@ public final class ProjectorService: Service {
 
     private func loop(_ engine: ProjectionEngine, _ consumer: any EventConsumer) async throws {
         var ready = false
+        let clock = ContinuousClock()
+        var lastCommit = clock.now
+        var uncommitted = false
+        func commitApplied() async throws {
+            guard uncommitted else { return }
+            try await commit(engine, consumer)
+            (lastCommit, uncommitted) = (clock.now, false)
+        }
         // Graceful shutdown is checked between batches only: a batch in hand is always finished.
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             guard let event = try await consumer.poll(timeout: .milliseconds(200)) else {
+                try await commitApplied()
                 if configuration.stopWhenCaughtUp, ready, try await caughtUp(engine, consumer) { return }
                 continue
             }
@@ -96,6 +108,7 @@ public final class ProjectorService: Service {
                 }
             case .revoked(let partitions):
                 // Everything consumed was applied before this poll; drop the partitions.
+                try await commitApplied()
                 for partition in partitions {
                     engine.positions[partition] = nil
                     engine.confirmed[partition] = nil
@@ -103,7 +116,8 @@ public final class ProjectorService: Service {
             case .records(let records):
                 switch try await engine.process(records) {
                 case .applied:
-                    try await commit(engine, consumer)
+                    uncommitted = true
+                    if lastCommit.duration(to: clock.now) >= configuration.commitInterval { try await commitApplied() }
                 case .resync:
                     try await engine.loadDeadLetters()
                     try await seek(try await consumer.assignment(), engine, consumer)
