@@ -24,6 +24,14 @@ struct IngestBenchCommand: AsyncParsableCommand {
     @Option(help: "Concurrent connections of the load generator.") var connections: Int = 32
     @Option(name: .customLong("batch-size"), help: "Events per batch request.") var batchSize: Int = 100
     @Option(help: "text or json") var format: OutputFormat = .text
+    @Option(help: "all: the gateway and every projector in one process, as `keel serve` runs by default; gateway: the gateway role alone (projectors elsewhere).")
+    var roles: BenchRoles = .all
+    @Flag(help: "Measure the gateway only (no bare reference run; for profiling).") var gatewayOnly = false
+    @Flag(help: "Measure single-event requests only (no batches; for profiling).") var singleOnly = false
+
+    enum BenchRoles: String, ExpressibleByArgument, Sendable {
+        case all, gateway
+    }
 
     struct Measurement {
         var target: String
@@ -61,7 +69,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
         let gateway = buildGateway(
             configuration: configuration,
             dependencies: GatewayDependencies(log: log, store: store, catalog: catalog, projectors: projectors, access: access, logger: quiet),
-            services: [access] + projectors.map { ProjectorService(projector: $0, log: log, store: store, logger: quiet) as any Service }
+            services: [access] + (roles == .all ? projectors.map { ProjectorService(projector: $0, log: log, store: store, logger: quiet) as any Service } : [])
         ) { url in ports.withLock { $0["gateway"] = Int(url.split(separator: ":").last!) } }
         let bare = Self.bareApplication(logger: quiet) { port in ports.withLock { $0["bare"] = port } }
         let group = ServiceGroup(configuration: .init(services: [gateway, bare], logger: quiet))
@@ -75,8 +83,9 @@ struct IngestBenchCommand: AsyncParsableCommand {
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
             do {
                 let token = try await Self.producerKey(client: client, port: gatewayPort, adminKey: adminKey)
-                for (target, port) in [("bare", barePort), ("gateway", gatewayPort)] {
-                    for batch in [1, batchSize] {
+                let targets = gatewayOnly ? [("gateway", gatewayPort)] : [("bare", barePort), ("gateway", gatewayPort)]
+                for (target, port) in targets {
+                    for batch in singleOnly ? [1] : [1, batchSize] {
                         results.append(try await measure(client: client, target: target, port: port, token: token, batch: batch))
                     }
                 }
@@ -175,9 +184,12 @@ struct IngestBenchCommand: AsyncParsableCommand {
             ]))
         }
         switch format {
-        case .json: Output.json(.object(["connections": .int(Int64(connections)), "seconds": .double(seconds), "results": .array(json)]))
+        case .json:
+            Output.json(.object([
+                "roles": .string(roles.rawValue), "connections": .int(Int64(connections)), "seconds": .double(seconds), "results": .array(json),
+            ]))
         case .text:
-            Output.line("keel bench ingest — \(connections) connections, \(seconds) s per run, embedded log, loopback")
+            Output.line("keel bench ingest — roles \(roles.rawValue), \(connections) connections, \(seconds) s per run, embedded log, loopback")
             Output.line(Table.render(header: ["TARGET", "MODE", "REQ/S", "EVENTS/S", "P50 MS", "P99 MS", "VS BARE", "FAILED", "TARGET"], rows: rows))
         }
     }
