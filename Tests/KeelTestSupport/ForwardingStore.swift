@@ -14,6 +14,9 @@ extension ForwardingStore {
     public func find(_ target: CollectionSet, collection: String, id: String) async throws -> Document? {
         try await inner.find(target, collection: collection, id: id)
     }
+    public func find(_ target: CollectionSet, collection: String, ids: [String]) async throws -> [String: Document] {
+        try await inner.find(target, collection: collection, ids: ids)
+    }
     public func query(_ query: DocumentQuery) async throws -> DocumentPage { try await inner.query(query) }
     public func count(_ target: CollectionSet, collection: String, filter: [FieldFilter]) async throws -> Int {
         try await inner.count(target, collection: collection, filter: filter)

@@ -67,6 +67,12 @@ extension ProjectionStoreConformance {
             #expect(try await p.count() == 1)
             try await p.apply([p.replace("c", ["k": .null])])
             #expect(try await p.find("c") == ["_id": .string("c"), "k": .null], "replace creates a missing document")
+            // Many ids at once: the existing ones, each once, equal to a single find.
+            let many = try await store.find(p.target, collection: p.collection, ids: ["a", "b", "never", "c", "a"])
+            #expect(Set(many.keys) == ["a", "c"])
+            #expect(many["a"] == (try await p.find("a")))
+            #expect(many["c"] == (try await p.find("c")))
+            #expect(try await store.find(p.target, collection: p.collection, ids: []).isEmpty)
         }
     }
 

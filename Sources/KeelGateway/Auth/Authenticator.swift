@@ -72,20 +72,25 @@ public struct Authenticator: Sendable {
             roles: Set(key.roles), allowedTypes: key.allowedTypes)
     }
 
-    /// The bearer token or API key of a request.
+    static let apiKeyHeader = HTTPField.Name("X-API-Key")!
+
+    /// The presented token: `Authorization: Bearer …` or `X-API-Key: …`. On every request, so
+    /// no Foundation trimming: tokens are ASCII and only spaces and tabs are stripped.
     static func credential(in headers: HTTPFields) -> String? {
         if let authorization = headers[.authorization] {
-            let parts = authorization.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
-                let token = parts[1].trimmingCharacters(in: .whitespaces)
-                return token.isEmpty ? nil : token
-            }
-            return nil
+            let bytes = authorization.utf8
+            guard bytes.count > 7, let space = bytes.firstIndex(of: UInt8(ascii: " ")),
+                authorization[..<space].lowercased() == "bearer"
+            else { return nil }
+            return trimmed(authorization[space...])
         }
-        if let key = headers[HTTPField.Name("X-API-Key")!] {
-            let token = key.trimmingCharacters(in: .whitespaces)
-            return token.isEmpty ? nil : token
-        }
+        if let key = headers[apiKeyHeader] { return trimmed(key[...]) }
         return nil
+    }
+
+    private static func trimmed(_ text: Substring) -> String? {
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = text.firstIndex(where: { !isBlank($0) }), let last = text.lastIndex(where: { !isBlank($0) }) else { return nil }
+        return String(text[first...last])
     }
 }

@@ -150,28 +150,20 @@ public final class DedupeIndex: Sendable {
         }
     }
 
-    /// Point reads by id, concurrently: a filtered query would scan the collection on stores
-    /// without secondary indexes (the embedded one), making ingest slower as the window fills.
+    /// Reads the keys' dedupe documents by id in one store call: a filtered query would scan the
+    /// collection on stores without secondary indexes (the embedded one).
     private func lookUpStore(_ keys: [Key], nowMs: Int64) async throws -> [String: RecordCoordinates] {
         guard let store else { return [:] }
-        let target = CollectionSet.live(IngestDedupeProjector.projectionName)
-        return try await withThrowingTaskGroup(of: (String, RecordCoordinates?).self) { group in
-            for key in keys {
-                group.addTask {
-                    let id = key.documentID
-                    guard let document = try await store.find(target, collection: IngestDedupeProjector.collection, id: id),
-                        let topic = document["topic"]?.stringValue, let partition = document["partition"]?.intValue,
-                        let offset = document["offset"]?.intValue, let acceptedAt = document["acceptedAt"]?.dateValue,
-                        acceptedAt >= nowMs - self.windowMs
-                    else { return (id, nil) }
-                    return (id, RecordCoordinates(topic: topic, partition: Int32(partition), offset: offset, timestampMs: acceptedAt))
-                }
-            }
-            var found: [String: RecordCoordinates] = [:]
-            for try await (id, coordinates) in group {
-                if let coordinates { found[id] = coordinates }
-            }
-            return found
+        let documents = try await store.find(
+            .live(IngestDedupeProjector.projectionName), collection: IngestDedupeProjector.collection, ids: keys.map(\.documentID))
+        var found: [String: RecordCoordinates] = [:]
+        for (id, document) in documents {
+            guard let topic = document["topic"]?.stringValue, let partition = document["partition"]?.intValue,
+                let offset = document["offset"]?.intValue, let acceptedAt = document["acceptedAt"]?.dateValue,
+                acceptedAt >= nowMs - windowMs
+            else { continue }
+            found[id] = RecordCoordinates(topic: topic, partition: Int32(partition), offset: offset, timestampMs: acceptedAt)
         }
+        return found
     }
 }

@@ -10,6 +10,23 @@ extension MongoProjectionStore {
         }
     }
 
+    /// One `_id: {$in: ids}` query (the `_id` index answers it).
+    public func find(_ target: CollectionSet, collection: String, ids: [String]) async throws -> [String: Document] {
+        if ids.isEmpty { return [:] }
+        let physical = try translating { try Self.physical(target, collection) }
+        let unique = Array(Set(ids))
+        let rows = try await perform("find \(physical)") { [ttlCache] context in
+            let filter = try context.visible(
+                ["_id": .document(["$in": .value(.array(unique.map(DocumentValue.string)))])], in: physical, cache: ttlCache)
+            return try context.find(physical, filter: filter, options: [:], operation: "find \(physical)")
+        }
+        var found: [String: Document] = [:]
+        for row in rows {
+            if case .string(let id)? = row["_id"] { found[id] = row }
+        }
+        return found
+    }
+
     /// One page: filter (and the cursor's range condition), sort then `_id`, `limit + 1` rows
     /// read to know whether another page follows.
     public func query(_ query: DocumentQuery) async throws -> DocumentPage {

@@ -133,6 +133,24 @@ public final class EmbeddedProjectionStore: ProjectionStore {
         }
     }
 
+    /// One reader job and one read transaction for all of them.
+    public func find(_ target: CollectionSet, collection: String, ids: [String]) async throws -> [String: Document] {
+        try checkOpen()
+        if ids.isEmpty { return [:] }
+        let now = StoreSchema.nowMs()
+        return try await readers.run { db throws(StoreError) in
+            try db.readTransaction { () throws(StoreError) -> [String: Document] in
+                var found: [String: Document] = [:]
+                for id in ids where found[id] == nil {
+                    if let document = try StoreQueries.find(db, collection: target.physicalName(collection), id: id, now: now) {
+                        found[id] = document
+                    }
+                }
+                return found
+            }
+        }
+    }
+
     public func query(_ query: DocumentQuery) async throws -> DocumentPage {
         try checkOpen()
         let now = StoreSchema.nowMs()

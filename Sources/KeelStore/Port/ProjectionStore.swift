@@ -27,6 +27,9 @@ public protocol ProjectionStore: AnyObject, Sendable {
     // MARK: Reading (always tenant-scoped by the caller's filter)
 
     func find(_ target: CollectionSet, collection: String, id: String) async throws -> Document?
+    /// The documents of `ids` that exist, by id: one round trip where the adapter can (a
+    /// request's worth of point reads, e.g. the gateway's dedupe lookups).
+    func find(_ target: CollectionSet, collection: String, ids: [String]) async throws -> [String: Document]
     func query(_ query: DocumentQuery) async throws -> DocumentPage
     func count(_ target: CollectionSet, collection: String, filter: [FieldFilter]) async throws -> Int
     func aggregate(_ aggregation: Aggregation) async throws -> [AggregationRow]
@@ -45,6 +48,25 @@ public protocol ProjectionStore: AnyObject, Sendable {
 
     /// Releases resources; later calls fail with `.closed`. Idempotent.
     func shutdown() async throws
+}
+
+extension ProjectionStore {
+    /// Concurrent point reads, for adapters without a cheaper way.
+    public func find(_ target: CollectionSet, collection: String, ids: [String]) async throws -> [String: Document] {
+        if ids.count == 1, let id = ids.first {
+            return try await find(target, collection: collection, id: id).map { [id: $0] } ?? [:]
+        }
+        return try await withThrowingTaskGroup(of: (String, Document?).self) { group in
+            for id in Set(ids) {
+                group.addTask { (id, try await self.find(target, collection: collection, id: id)) }
+            }
+            var found: [String: Document] = [:]
+            for try await (id, document) in group {
+                if let document { found[id] = document }
+            }
+            return found
+        }
+    }
 }
 
 /// A projection's collections in one generation: the live one (what readers see, under the
