@@ -53,7 +53,7 @@ import Testing
 
     @Test func suspendRules() throws {
         let events = try TenantDecider.decide(.suspend(tenantId: "acme", reason: "unpaid invoice"), state: Self.acme)
-        #expect(events == [.suspended(tenantId: "acme", reason: "unpaid invoice")])
+        #expect(events == [.suspended(tenantId: "acme", reason: "unpaid invoice", name: Self.acme.name, plan: Self.acme.plan)])
         let suspended = try #require(events.reduce(Self.acme, TenantDecider.evolve))
         #expect(suspended.suspended && suspended.suspendReason == "unpaid invoice")
         // Idempotent once suspended.
@@ -68,9 +68,28 @@ import Testing
         #expect(renamed == TenantState(id: "acme", name: "Acme Inc", plan: .pro))
         let upgraded = TenantDecider.evolve(renamed, .updated(tenantId: "acme", name: nil, plan: .enterprise))
         #expect(upgraded == TenantState(id: "acme", name: "Acme Inc", plan: .enterprise))
-        // Without the created record there is nothing to update.
-        #expect(TenantDecider.evolve(nil, .updated(tenantId: "acme", name: "x", plan: .free)) == nil)
+        // Without the created record, a partial record has nothing to update.
+        #expect(TenantDecider.evolve(nil, .updated(tenantId: "acme", name: "x", plan: nil)) == nil)
         #expect(TenantDecider.evolve(nil, .suspended(tenantId: "acme", reason: "x")) == nil)
+    }
+
+    @Test("the latest record alone rebuilds the tenant: keel.tenants is compacted")
+    func latestRecordRebuilds() throws {
+        // What the decider emits carries the whole state.
+        let suspension = try TenantDecider.decide(.suspend(tenantId: "acme", reason: "unpaid"), state: Self.acme)
+        let fromLatest = try #require(suspension.reduce(nil, TenantDecider.evolve))
+        #expect(fromLatest == TenantState(id: "acme", name: Self.acme.name, plan: Self.acme.plan, suspended: true, suspendReason: "unpaid"))
+        // A full-state update of a suspended tenant keeps it suspended when replayed alone.
+        let update = TenantEvent.updated(tenantId: "acme", name: "Acme Inc", plan: .enterprise, suspendReason: "unpaid")
+        #expect(
+            TenantDecider.evolve(nil, update)
+                == TenantState(id: "acme", name: "Acme Inc", plan: .enterprise, suspended: true, suspendReason: "unpaid"))
+        #expect(TenantDecider.evolve(nil, .updated(tenantId: "acme", name: "A", plan: .free)) == TenantState(id: "acme", name: "A", plan: .free))
+        // So the id cannot be taken again once the created record is gone.
+        let refusal = code { () throws(AccessError) in
+            try TenantDecider.decide(.create(tenantId: "acme", name: "Other", plan: "free"), state: fromLatest)
+        }
+        #expect(refusal! == (.conflict, "tenantId"))
     }
 
     @Test func wireFormRoundTrips() throws {
@@ -80,6 +99,8 @@ import Testing
             .updated(tenantId: "acme", name: nil, plan: .free),
             .updated(tenantId: "acme", name: "Both", plan: .pro),
             .suspended(tenantId: "acme", reason: "unpaid invoice"),
+            .suspended(tenantId: "acme", reason: "unpaid invoice", name: "Acme Corp", plan: .pro),
+            .updated(tenantId: "acme", name: "Acme Inc", plan: .pro, suspendReason: "unpaid invoice"),
         ]
         for event in events {
             #expect(TenantEvent(type: event.type, data: event.data) == event)
@@ -90,8 +111,10 @@ import Testing
         #expect(events[0].data == ["tenantId": "acme", "name": "Acme Corp", "plan": "enterprise"])
         #expect(events[1].data == ["tenantId": "acme", "name": "Acme Inc"])
         #expect(events[4].data == ["tenantId": "acme", "reason": "unpaid invoice"])
+        #expect(events[5].data == ["tenantId": "acme", "reason": "unpaid invoice", "name": "Acme Corp", "plan": "pro"])
         #expect(events.map(\.type) == [
             "keel.tenant.created", "keel.tenant.updated", "keel.tenant.updated", "keel.tenant.updated", "keel.tenant.suspended",
+            "keel.tenant.suspended", "keel.tenant.updated",
         ])
     }
 
@@ -117,6 +140,8 @@ import Testing
             .created(tenantId: "acme", name: "Acme Corp", plan: .pro),
             .updated(tenantId: "acme", name: nil, plan: .enterprise),
             .suspended(tenantId: "acme", reason: "unpaid invoice"),
+            .suspended(tenantId: "acme", reason: "unpaid invoice", name: "Acme Corp", plan: .pro),
+            .updated(tenantId: "acme", name: "Acme Corp", plan: .pro, suspendReason: "unpaid invoice"),
         ]
         for event in events {
             let cloudEvent = event.cloudEvent(source: "/keel/gateway", id: "ev-1", time: time)

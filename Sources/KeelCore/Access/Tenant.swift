@@ -36,11 +36,17 @@ public enum TenantCommand: Sendable, Hashable {
 }
 
 /// A fact on `keel.tenants`: exactly the three registered `keel.tenant.*` types, version 1.
+///
+/// `keel.tenants` is compacted: only the latest record of a tenant is kept for ever, so that
+/// record alone must rebuild the tenant. `updated` and `suspended` therefore carry the rest of
+/// the state when their emitter knows it (the decider always does); records written without
+/// it (optional in the schema) still fold onto a known state.
 public enum TenantEvent: Sendable, Hashable {
     case created(tenantId: String, name: String, plan: TenantPlan)
-    /// Only the changed fields are present.
-    case updated(tenantId: String, name: String?, plan: TenantPlan?)
-    case suspended(tenantId: String, reason: String)
+    /// The new name and plan (a partial record names only what changed); `suspendReason` is
+    /// present when the tenant is suspended.
+    case updated(tenantId: String, name: String?, plan: TenantPlan?, suspendReason: String? = nil)
+    case suspended(tenantId: String, reason: String, name: String? = nil, plan: TenantPlan? = nil)
 }
 
 /// The tenant aggregate as a decider: `decide` turns a command and the current state into events
@@ -76,23 +82,34 @@ public enum TenantDecider {
             // Idempotent, so a retried request (or two operators at once) is not an error; the
             // first reason stands.
             if state.suspended { return [] }
-            return [.suspended(tenantId: tenantId, reason: reason)]
+            return [.suspended(tenantId: tenantId, reason: reason, name: state.name, plan: state.plan)]
         }
     }
 
-    /// Folds one event. `updated` and `suspended` for a tenant the state does not know leave it
-    /// unknown: they do not carry the name and plan needed to rebuild it.
+    /// Folds one event. An `updated` or `suspended` record for a tenant the state does not know
+    /// (its `created` record was compacted away) rebuilds it when it carries the name and plan,
+    /// and leaves it unknown otherwise.
     public static func evolve(_ state: TenantState?, _ event: TenantEvent) -> TenantState? {
         switch event {
         case .created(let tenantId, let name, let plan):
             return TenantState(id: tenantId, name: name, plan: plan)
-        case .updated(_, let name, let plan):
-            guard var state else { return nil }
+        case .updated(let tenantId, let name, let plan, let suspendReason):
+            guard var state else {
+                guard let name, let plan else { return nil }
+                return TenantState(id: tenantId, name: name, plan: plan, suspended: suspendReason != nil, suspendReason: suspendReason)
+            }
             if let name { state.name = name }
             if let plan { state.plan = plan }
+            if let suspendReason {
+                state.suspended = true
+                state.suspendReason = suspendReason
+            }
             return state
-        case .suspended(_, let reason):
-            guard var state else { return nil }
+        case .suspended(let tenantId, let reason, let name, let plan):
+            guard var state else {
+                guard let name, let plan else { return nil }
+                return TenantState(id: tenantId, name: name, plan: plan, suspended: true, suspendReason: reason)
+            }
             state.suspended = true
             state.suspendReason = reason
             return state
@@ -119,7 +136,7 @@ extension TenantEvent {
 
     public var tenantId: String {
         switch self {
-        case .created(let tenantId, _, _), .updated(let tenantId, _, _), .suspended(let tenantId, _): tenantId
+        case .created(let tenantId, _, _), .updated(let tenantId, _, _, _), .suspended(let tenantId, _, _, _): tenantId
         }
     }
 
@@ -137,13 +154,17 @@ extension TenantEvent {
         switch self {
         case .created(let tenantId, let name, let plan):
             return ["tenantId": .string(tenantId), "name": .string(name), "plan": .string(plan.rawValue)]
-        case .updated(let tenantId, let name, let plan):
+        case .updated(let tenantId, let name, let plan, let suspendReason):
             var members: [String: JSONValue] = ["tenantId": .string(tenantId)]
             if let name { members["name"] = .string(name) }
             if let plan { members["plan"] = .string(plan.rawValue) }
+            if let suspendReason { members["suspendReason"] = .string(suspendReason) }
             return .object(members)
-        case .suspended(let tenantId, let reason):
-            return ["tenantId": .string(tenantId), "reason": .string(reason)]
+        case .suspended(let tenantId, let reason, let name, let plan):
+            var members: [String: JSONValue] = ["tenantId": .string(tenantId), "reason": .string(reason)]
+            if let name { members["name"] = .string(name) }
+            if let plan { members["plan"] = .string(plan.rawValue) }
+            return .object(members)
         }
     }
 
@@ -162,9 +183,13 @@ extension TenantEvent {
         case createdType:
             return .created(tenantId: tenantId, name: try fields.required("name", \.stringValue), plan: try fields.required("plan", plan))
         case updatedType:
-            return .updated(tenantId: tenantId, name: try fields.optional("name", \.stringValue), plan: try fields.optional("plan", plan))
+            return .updated(
+                tenantId: tenantId, name: try fields.optional("name", \.stringValue), plan: try fields.optional("plan", plan),
+                suspendReason: try fields.optional("suspendReason", \.stringValue))
         case suspendedType:
-            return .suspended(tenantId: tenantId, reason: try fields.required("reason", \.stringValue))
+            return .suspended(
+                tenantId: tenantId, reason: try fields.required("reason", \.stringValue), name: try fields.optional("name", \.stringValue),
+                plan: try fields.optional("plan", plan))
         default:
             throw JSONFields.Mismatch()
         }
