@@ -84,7 +84,13 @@ struct SubscriptionController {
         enum Ending { case readerDone, clientGone, writerDone }
         let ending = try await withThrowingTaskGroup(of: Ending.self) { group in
             group.addTask {
-                try await reader.run(partitions: partitions, into: continuation, overflowed: overflow, heartbeat: nil)
+                do {
+                    try await reader.run(partitions: partitions, into: continuation, overflowed: overflow, heartbeat: nil)
+                } catch {
+                    // Ends the subscription with 1011; the client resumes from its last position.
+                    logger.warning("subscription to \(request.topic) failed: \(error)")
+                    throw error
+                }
                 return .readerDone
             }
             group.addTask {
@@ -147,7 +153,12 @@ struct SubscriptionController {
             try await writer.write(ByteBuffer(string: "retry: 1000\n: subscribed to \(streamRequest.topic)\n\n"))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    try await reader.run(partitions: partitions, into: continuation, overflowed: overflow, heartbeat: heartbeat)
+                    do {
+                        try await reader.run(partitions: partitions, into: continuation, overflowed: overflow, heartbeat: heartbeat)
+                    } catch {
+                        // The response has started: ending it is all that is left (EventSource reconnects).
+                        logger.warning("stream of \(streamRequest.topic) failed: \(error)")
+                    }
                 }
                 // A stream never ends by itself: at shutdown it must, or draining would wait for
                 // every subscriber to leave. EventSource clients reconnect with Last-Event-ID.
