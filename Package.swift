@@ -147,7 +147,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KeelRuntimeTests",
-            dependencies: ["KeelCore", "KeelLog", "KeelKafka", "KeelStore", "KeelMongo", "KeelRuntime", "KeelTestSupport"]
+            dependencies: [
+                "KeelCore", "KeelLog", "KeelKafka", "KeelStore", "KeelMongo", "KeelRuntime", "KeelTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]
