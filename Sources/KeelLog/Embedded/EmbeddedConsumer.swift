@@ -210,31 +210,37 @@ final class EmbeddedConsumer: EventConsumer {
         }
         if slots.isEmpty { return [] }
         let maxBatch = max(1, configuration.maxBatchSize)
-        let fetched = try await log.readers.run { db throws(EventLogError) -> Fetched in
-            var records: [ConsumedRecord] = []
-            records.reserveCapacity(min(maxBatch, 4096))
-            var next = [Int64?](repeating: nil, count: slots.count)
-            let quota = max(1, (maxBatch + slots.count - 1) / slots.count)
+        let quota = max(1, (maxBatch + slots.count - 1) / slots.count)
+        // From memory first: partitions whose position lies in the writer's recent window.
+        var fetched = Fetched(records: [], next: [Int64?](repeating: nil, count: slots.count))
+        var fromDatabase = Array(slots.indices)
+        if let recent = log.recent {
+            fromDatabase = []
             var more: [Int] = []
-            for (index, slot) in slots.enumerated() where records.count < maxBatch {
-                let limit = min(quota, maxBatch - records.count)
-                let before = records.count
-                do {
-                    let got = try Storage.fetch(db, topic: slot.tp.topic, topicID: slot.topicID, partition: slot.tp.partition, from: slot.position, limit: limit, into: &records)
-                    if got > 0 { next[index] = records[records.count - 1].offset + 1 }
-                    if got == limit { more.append(index) }
-                } catch {
-                    records.removeSubrange(before...)  // e.g. the topic was deleted: nothing to read
+            for (index, slot) in slots.enumerated() {
+                let key = PartitionEnds.Key(topicID: slot.topicID, partition: slot.tp.partition)
+                let limit = min(quota, maxBatch - fetched.records.count)
+                guard limit > 0, let got = recent.read(key, from: slot.position, limit: limit, into: &fetched.records) else {
+                    fromDatabase.append(index)
+                    continue
+                }
+                fetched.next[index] = fetched.records[fetched.records.count - 1].offset + 1
+                if got == limit { more.append(index) }
+            }
+            for index in more where fetched.records.count < maxBatch {
+                let slot = slots[index]
+                guard let from = fetched.next[index] else { continue }
+                let key = PartitionEnds.Key(topicID: slot.topicID, partition: slot.tp.partition)
+                if recent.read(key, from: from, limit: maxBatch - fetched.records.count, into: &fetched.records) != nil {
+                    fetched.next[index] = fetched.records[fetched.records.count - 1].offset + 1
                 }
             }
-            // Second pass: partitions that filled their share may use what the others left.
-            for index in more where records.count < maxBatch {
-                let slot = slots[index]
-                guard let from = next[index] else { continue }
-                let got = (try? Storage.fetch(db, topic: slot.tp.topic, topicID: slot.topicID, partition: slot.tp.partition, from: from, limit: maxBatch - records.count, into: &records)) ?? 0
-                if got > 0 { next[index] = records[records.count - 1].offset + 1 }
-            }
-            return Fetched(records: records, next: next)
+            if fetched.records.count >= maxBatch { fromDatabase = [] }
+        }
+        if !fromDatabase.isEmpty {
+            let queried = try await query(slots, fromDatabase, maxBatch: maxBatch - fetched.records.count)
+            fetched.records += queried.records
+            for (index, next) in queried.next { fetched.next[index] = next }
         }
         if fetched.records.isEmpty { return [] }
         let stale = state.withLock { state -> Set<TopicPartition> in
@@ -252,5 +258,38 @@ final class EmbeddedConsumer: EventConsumer {
         }
         if stale.isEmpty { return fetched.records }
         return fetched.records.filter { !stale.contains($0.topicPartition) }
+    }
+
+    /// One reader job: a range query per slot in `indexes`, fair across them (an equal share of
+    /// `maxBatch` first, leftovers to the busy ones). Returns the new position of each slot read.
+    private func query(_ slots: [Slot], _ indexes: [Int], maxBatch: Int) async throws -> (records: [ConsumedRecord], next: [Int: Int64]) {
+        guard maxBatch > 0 else { return ([], [:]) }
+        return try await log.readers.run { db throws(EventLogError) -> (records: [ConsumedRecord], next: [Int: Int64]) in
+            var records: [ConsumedRecord] = []
+            records.reserveCapacity(min(maxBatch, 4096))
+            var next: [Int: Int64] = [:]
+            let quota = max(1, (maxBatch + indexes.count - 1) / indexes.count)
+            var more: [Int] = []
+            for index in indexes where records.count < maxBatch {
+                let slot = slots[index]
+                let limit = min(quota, maxBatch - records.count)
+                let before = records.count
+                do {
+                    let got = try Storage.fetch(db, topic: slot.tp.topic, topicID: slot.topicID, partition: slot.tp.partition, from: slot.position, limit: limit, into: &records)
+                    if got > 0 { next[index] = records[records.count - 1].offset + 1 }
+                    if got == limit { more.append(index) }
+                } catch {
+                    records.removeSubrange(before...)  // e.g. the topic was deleted: nothing to read
+                }
+            }
+            // Second pass: partitions that filled their share may use what the others left.
+            for index in more where records.count < maxBatch {
+                let slot = slots[index]
+                guard let from = next[index] else { continue }
+                let got = (try? Storage.fetch(db, topic: slot.tp.topic, topicID: slot.topicID, partition: slot.tp.partition, from: from, limit: maxBatch - records.count, into: &records)) ?? 0
+                if got > 0 { next[index] = records[records.count - 1].offset + 1 }
+            }
+            return (records, next)
+        }
     }
 }

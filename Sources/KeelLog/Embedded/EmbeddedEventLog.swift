@@ -21,6 +21,9 @@ public final class EmbeddedEventLog: EventLog {
     let notifier = ChangeNotifier()
     /// Committed partition ends, kept by this process's writer (nil in read-only mode).
     let ends: PartitionEnds?
+    /// The newest committed records of each partition, kept by this process's writer (nil in
+    /// read-only mode).
+    let recent: RecentRecords?
     let coordinator: GroupCoordinator
     let readers: ReaderPool
     let writer: LogWriter?
@@ -66,10 +69,13 @@ public final class EmbeddedEventLog: EventLog {
             lockFD = try Self.lock(directory)
             do {
                 let ends = PartitionEnds()
+                let recent = RecentRecords(
+                    maxRecords: options.recentRecordsPerPartition, maxBytes: options.recentBytesPerPartition, maxRecordBytes: 64 * 1024)
                 writer = try LogWriter(
                     databasePath: databasePath, notifyPath: "\(directory)/\(Storage.notifyName)",
-                    options: options, notifier: notifier, ends: ends, logger: logger)
+                    options: options, notifier: notifier, ends: ends, recent: recent, logger: logger)
                 self.ends = ends
+                self.recent = recent
             } catch {
                 Self.unlock(lockFD)
                 throw Self.openFailure(directory, error)
@@ -79,6 +85,7 @@ public final class EmbeddedEventLog: EventLog {
             lockFD = -1
             writer = nil
             ends = nil
+            recent = nil
             guard FileManager.default.fileExists(atPath: databasePath) else {
                 throw EventLogError(.unreachable, "no embedded log in \(directory): \(Storage.databaseName) is missing (has a writer ever opened it?)")
             }

@@ -33,6 +33,11 @@ public struct EmbeddedLogOptions: Sendable {
     public var readerThreads: Int
     /// The largest record (key + value + headers) accepted, in bytes.
     public var maxRecordBytes: Int
+    /// How many of each partition's newest records the writer's process keeps in memory (0: none)
+    /// and how many bytes they may take, so consumers at the head of the log read them without a
+    /// query. Records over 64 KiB are not kept.
+    public var recentRecordsPerPartition: Int
+    public var recentBytesPerPartition: Int
 
     public init(
         mode: Mode = .writer,
@@ -40,7 +45,9 @@ public struct EmbeddedLogOptions: Sendable {
         retentionInterval: Duration? = .seconds(60),
         rebalanceTimeout: Duration = .seconds(30),
         readerThreads: Int = 2,
-        maxRecordBytes: Int = 64 * 1024 * 1024
+        maxRecordBytes: Int = 64 * 1024 * 1024,
+        recentRecordsPerPartition: Int = 1024,
+        recentBytesPerPartition: Int = 512 * 1024
     ) {
         self.mode = mode
         self.fsync = fsync
@@ -48,5 +55,7 @@ public struct EmbeddedLogOptions: Sendable {
         self.rebalanceTimeout = rebalanceTimeout
         self.readerThreads = max(1, readerThreads)
         self.maxRecordBytes = maxRecordBytes
+        self.recentRecordsPerPartition = max(0, recentRecordsPerPartition)
+        self.recentBytesPerPartition = max(0, recentBytesPerPartition)
     }
 }

@@ -73,23 +73,30 @@ final class LogWriter: @unchecked Sendable {
     private var dirty: [Partition] = []
     /// Ends written in the open transaction, published once it commits.
     private var flushedEnds: [(PartitionEnds.Key, Int64)] = []
+    /// Records appended in the open transaction, and topics whose records it removed: the
+    /// in-memory windows are updated once it commits.
+    private var appendedRecords: [PartitionEnds.Key: [ConsumedRecord]] = [:]
+    private var touchedTopics: Set<Int64> = []
     private var commitCounter: UInt64 = 0
 
     let databasePath: String
     let options: EmbeddedLogOptions
     let notifier: ChangeNotifier
     let ends: PartitionEnds
+    let recent: RecentRecords
     let notifyFD: Int32
     let logger: Logger
 
     /// Starts the thread, which opens (or creates) the database; throws what opening reported.
     init(
-        databasePath: String, notifyPath: String, options: EmbeddedLogOptions, notifier: ChangeNotifier, ends: PartitionEnds, logger: Logger
+        databasePath: String, notifyPath: String, options: EmbeddedLogOptions, notifier: ChangeNotifier, ends: PartitionEnds,
+        recent: RecentRecords, logger: Logger
     ) throws {
         self.databasePath = databasePath
         self.options = options
         self.notifier = notifier
         self.ends = ends
+        self.recent = recent
         self.logger = logger
         notifyFD = open(notifyPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
 
@@ -130,6 +137,9 @@ final class LogWriter: @unchecked Sendable {
         topics = [:]
         dirty = []
         flushedEnds = []
+        appendedRecords = [:]
+        touchedTopics = []
+        recent.clearAll()
         let partitionsStatement = try db.statement("SELECT partition, next_offset, max_ts FROM partitions WHERE topic_id = ?1 ORDER BY partition")
         let indexStatement = try db.statement("SELECT max(off) FROM time_index WHERE topic_id = ?1 AND partition = ?2")
         for row in try Storage.allTopics(db) {
@@ -206,6 +216,8 @@ final class LogWriter: @unchecked Sendable {
         } catch {
             let failure = (error as? EventLogError) ?? EventLogError(.internalError, "\(error)")
             logger.error("embedded log write failed, rolled back: \(failure)")
+            appendedRecords = [:]
+            touchedTopics = []
             do {
                 try reloadState()
             } catch {
@@ -222,9 +234,20 @@ final class LogWriter: @unchecked Sendable {
             ends.publish(flushedEnds)
             flushedEnds.removeAll(keepingCapacity: true)
         }
+        publishRecent()
         for delivery in deliveries { delivery() }
         for (job, error) in rejections { job.fail(error) }
         if !deliveries.isEmpty { announceCommit() }
+    }
+
+    /// After a commit: what it removed leaves memory first, then what it appended enters it (for
+    /// topics it removed nothing from).
+    private func publishRecent() {
+        recent.clear(topicIDs: touchedTopics)
+        if !touchedTopics.isEmpty { appendedRecords = appendedRecords.filter { !touchedTopics.contains($0.key.topicID) } }
+        if !appendedRecords.isEmpty { recent.publish(appendedRecords) }
+        appendedRecords.removeAll(keepingCapacity: true)
+        touchedTopics.removeAll(keepingCapacity: true)
     }
 
     private func flushPartitionState() throws {
@@ -367,6 +390,11 @@ final class LogWriter: @unchecked Sendable {
                 dirty.append(partition)
             }
             outcome.coordinates.append(RecordCoordinates(topic: name, partition: partitionIndex, offset: offset, timestampMs: timestamp))
+            if recent.maxRecords > 0 {
+                appendedRecords[PartitionEnds.Key(topicID: partition.topicID, partition: partitionIndex), default: []].append(ConsumedRecord(
+                    topic: name, partition: partitionIndex, offset: offset, timestampMs: timestamp, key: record.key, value: record.value,
+                    headers: record.headers))
+            }
         }
         if !outcome.failures.isEmpty {
             // Coordinates are in input order of the successes.
@@ -394,6 +422,7 @@ final class LogWriter: @unchecked Sendable {
             partitionInsert.bind(3, Int64.min)
             try partitionInsert.run()
             partitions.append(Partition(topicID: id, index: index, nextOffset: 0, maxTs: .min, lastIndexOffset: 0))
+            flushedEnds.append((PartitionEnds.Key(topicID: id, partition: index), 0))
         }
         let row = Storage.TopicRow(id: id, name: spec.name, partitions: spec.partitions, replication: spec.replicationFactor, config: spec.config)
         topics[spec.name] = Topic(row: row, partitions: partitions)
@@ -418,6 +447,7 @@ final class LogWriter: @unchecked Sendable {
         offsets.bind(1, name)
         try offsets.run()
         dirty.removeAll { $0.topicID == id }
+        touchedTopics.insert(id)
         topics[name] = nil
         return true
     }
@@ -450,6 +480,7 @@ final class LogWriter: @unchecked Sendable {
                     let delete = try db.statement("DELETE FROM \(table) WHERE off < ?1")
                     delete.bind(1, firstKept)
                     try delete.run()
+                    if db.changes > 0 { touchedTopics.insert(id) }
                     removed += db.changes
                 }
             }
@@ -459,6 +490,7 @@ final class LogWriter: @unchecked Sendable {
                     let table = Storage.table(id, partition.index)
                     if partition.compactedThrough != partition.nextOffset {
                         try db.execute("DELETE FROM \(table) WHERE key IS NOT NULL AND off NOT IN (SELECT max(off) FROM \(table) WHERE key IS NOT NULL GROUP BY key)")
+                        if db.changes > 0 { touchedTopics.insert(id) }
                         removed += db.changes
                         partition.compactedThrough = partition.nextOffset
                     }
@@ -466,6 +498,7 @@ final class LogWriter: @unchecked Sendable {
                     let tombstones = try db.statement("DELETE FROM \(table) WHERE value IS NULL AND ts < ?1")
                     tombstones.bind(1, nowMs - tombstoneRetention)
                     try tombstones.run()
+                    if db.changes > 0 { touchedTopics.insert(id) }
                     removed += db.changes
                 }
             }
