@@ -18,17 +18,8 @@ extension ProductionTests {
         defer { Task.detached { await env.close() } }
         // A catalog of this test's own: its topic (so `activity` reads nothing another test writes)
         // and the dead-letter topic. The projection and its group keep their real names here.
-        let catalog = try TemporaryDirectory(prefix: "keel-prod-topics")
+        let catalog = try env.testCatalog(sharing: ["keel.deadletter"])
         defer { catalog.remove() }
-        let definition = """
-            {"name": "\(env.topic)", "description": "A production-path test topic.", "partitions": \(env.partitions),
-             "replicationFactor": 1, "cleanupPolicy": "delete", "retention": "1d",
-             "key": {"description": "the partition key", "from": ["partitionkey"]}, "acceptsAnyType": false,
-             "eventTypes": [{"type": "com.example.order.placed", "description": "A test event.", "versions": [{"version": 1, "schema": {"type": "object"}}]}]}
-            """
-        try Data(definition.utf8).write(to: URL(fileURLWithPath: "\(catalog.path)/\(env.topic).json"))
-        try FileManager.default.copyItem(
-            atPath: RepositoryPaths.topics.appendingPathComponent("keel.deadletter.json").path, toPath: "\(catalog.path)/keel.deadletter.json")
         let keel = KeelProcess(
             log: "kafka:\(servers.kafka)", extraEnvironment: ["KEEL_STORE": env.storeURI, "KEEL_TOPICS": catalog.path])
         let live = CollectionSet.live(ActivityProjector.projectionName)

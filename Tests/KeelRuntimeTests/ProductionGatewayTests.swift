@@ -15,19 +15,8 @@ extension ProductionTests {
         let env = try await ProductionEnvironment(servers)
         defer { Task.detached { await env.close() } }
         // The internal topics the gateway needs, the open ingest topic, and this test's own topic.
-        let catalog = try TemporaryDirectory(prefix: "keel-prod-gateway-topics")
+        let catalog = try env.testCatalog(required: ["orderId"], sharing: ["keel.tenants", "keel.apikeys", "keel.audit", "keel.deadletter", "keel.external"])
         defer { catalog.remove() }
-        let definition = """
-            {"name": "\(env.topic)", "description": "A production-path gateway test topic.", "partitions": \(env.partitions),
-             "replicationFactor": 1, "cleanupPolicy": "delete", "retention": "1d",
-             "key": {"description": "the partition key", "from": ["partitionkey"]}, "acceptsAnyType": false,
-             "eventTypes": [{"type": "com.example.order.placed", "description": "A test event.", "versions": [{"version": 1, "schema": {"type": "object", "required": ["orderId"]}}]}]}
-            """
-        try Data(definition.utf8).write(to: URL(fileURLWithPath: "\(catalog.path)/\(env.topic).json"))
-        for topic in ["keel.tenants", "keel.apikeys", "keel.audit", "keel.deadletter", "keel.external"] {
-            try FileManager.default.copyItem(
-                atPath: RepositoryPaths.topics.appendingPathComponent("\(topic).json").path, toPath: "\(catalog.path)/\(topic).json")
-        }
         let adminKey = "prod-admin-\(UUID().uuidString)"
         let keel = KeelProcess(
             log: "kafka:\(servers.kafka)",

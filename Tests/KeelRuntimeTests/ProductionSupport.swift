@@ -361,3 +361,24 @@ final class CapturedLog: Sendable {
         }
     }
 }
+
+extension ProductionEnvironment {
+    /// A catalog folder of a test's own: its topic (type `com.example.order.placed`, keyed by
+    /// `partitionkey`, data an object with `required`) and copies of the repository's `shared` topics.
+    func testCatalog(required: [String] = [], sharing shared: [String]) throws -> TemporaryDirectory {
+        let catalog = try TemporaryDirectory(prefix: "keel-prod-topics")
+        let requiredJSON = required.map { "\"\($0)\"" }.joined(separator: ", ")
+        let definition = """
+            {"name": "\(topic)", "description": "A production-path test topic.", "partitions": \(partitions),
+             "replicationFactor": 1, "cleanupPolicy": "delete", "retention": "1d",
+             "key": {"description": "the partition key", "from": ["partitionkey"]}, "acceptsAnyType": false,
+             "eventTypes": [{"type": "com.example.order.placed", "description": "A test event.", "versions": [{"version": 1, "schema": {"type": "object", "required": [\(requiredJSON)]}}]}]}
+            """
+        try Data(definition.utf8).write(to: URL(fileURLWithPath: "\(catalog.path)/\(topic).json"))
+        for name in shared {
+            try FileManager.default.copyItem(
+                atPath: RepositoryPaths.topics.appendingPathComponent("\(name).json").path, toPath: "\(catalog.path)/\(name).json")
+        }
+        return catalog
+    }
+}
