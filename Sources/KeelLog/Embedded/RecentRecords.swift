@@ -32,7 +32,9 @@ final class RecentRecords: Sendable {
                 head += 1
                 start += 1
             }
-            if head > 1024, head * 2 > records.count {
+            // Evicted records still hold memory until the array is compacted: compacting once
+            // they outnumber the kept ones bounds that at about the kept size, for O(1) per record.
+            if head > 32, head * 2 >= records.count {
                 records.removeFirst(head)
                 head = 0
             }
