@@ -189,9 +189,44 @@ final class EmbeddedConsumer: EventConsumer {
         var epoch: UInt64
     }
 
+    /// Records read for a poll, and per slot the new position (nil when nothing was read).
     private struct Fetched: Sendable {
-        var records: [ConsumedRecord]
-        var next: [Int64?]  // per slot: the new position, nil when nothing was read
+        var records: [ConsumedRecord] = []
+        var next: [Int64?]
+
+        init(slots: Int) { next = [Int64?](repeating: nil, count: slots) }
+
+        /// Reads from the slots at `indexes` until `maxBatch` records, fair across them: an equal
+        /// share first, then what the others left to those that filled theirs. `read(slot, from,
+        /// limit, into:)` returns how many records it appended, or nil when it cannot serve the
+        /// slot; those slots are returned, untouched.
+        mutating func fill(
+            _ slots: [Slot], _ indexes: [Int], maxBatch: Int, read: (Slot, Int64, Int, inout [ConsumedRecord]) -> Int?
+        ) -> [Int] {
+            var unserved: [Int] = []
+            let budget = maxBatch - records.count
+            guard budget > 0, !indexes.isEmpty else { return indexes }
+            let quota = max(1, (budget + indexes.count - 1) / indexes.count)
+            var more: [Int] = []
+            for index in indexes {
+                let limit = min(quota, maxBatch - records.count)
+                guard limit > 0 else {
+                    unserved.append(index)
+                    continue
+                }
+                guard let got = read(slots[index], slots[index].position, limit, &records) else {
+                    unserved.append(index)
+                    continue
+                }
+                if got > 0 { next[index] = records[records.count - 1].offset + 1 }
+                if got == limit { more.append(index) }
+            }
+            for index in more where records.count < maxBatch {
+                guard let from = next[index], (read(slots[index], from, maxBatch - records.count, &records) ?? 0) > 0 else { continue }
+                next[index] = records[records.count - 1].offset + 1
+            }
+            return unserved
+        }
     }
 
     private func fetch() async throws -> [ConsumedRecord] {
@@ -210,37 +245,33 @@ final class EmbeddedConsumer: EventConsumer {
         }
         if slots.isEmpty { return [] }
         let maxBatch = max(1, configuration.maxBatchSize)
-        let quota = max(1, (maxBatch + slots.count - 1) / slots.count)
-        // From memory first: partitions whose position lies in the writer's recent window.
-        var fetched = Fetched(records: [], next: [Int64?](repeating: nil, count: slots.count))
+        var fetched = Fetched(slots: slots.count)
+        // From memory first (partitions whose position lies in the writer's recent window), then
+        // one reader job for the rest.
         var fromDatabase = Array(slots.indices)
         if let recent = log.recent {
-            fromDatabase = []
-            var more: [Int] = []
-            for (index, slot) in slots.enumerated() {
-                let key = PartitionEnds.Key(topicID: slot.topicID, partition: slot.tp.partition)
-                let limit = min(quota, maxBatch - fetched.records.count)
-                guard limit > 0, let got = recent.read(key, from: slot.position, limit: limit, into: &fetched.records) else {
-                    fromDatabase.append(index)
-                    continue
-                }
-                fetched.next[index] = fetched.records[fetched.records.count - 1].offset + 1
-                if got == limit { more.append(index) }
+            fromDatabase = fetched.fill(slots, fromDatabase, maxBatch: maxBatch) { slot, from, limit, records in
+                recent.read(PartitionEnds.Key(topicID: slot.topicID, partition: slot.tp.partition), from: from, limit: limit, into: &records)
             }
-            for index in more where fetched.records.count < maxBatch {
-                let slot = slots[index]
-                guard let from = fetched.next[index] else { continue }
-                let key = PartitionEnds.Key(topicID: slot.topicID, partition: slot.tp.partition)
-                if recent.read(key, from: from, limit: maxBatch - fetched.records.count, into: &fetched.records) != nil {
-                    fetched.next[index] = fetched.records[fetched.records.count - 1].offset + 1
-                }
-            }
-            if fetched.records.count >= maxBatch { fromDatabase = [] }
         }
-        if !fromDatabase.isEmpty {
-            let queried = try await query(slots, fromDatabase, maxBatch: maxBatch - fetched.records.count)
+        let left = maxBatch - fetched.records.count
+        if left > 0, !fromDatabase.isEmpty {
+            let queried = try await log.readers.run { [fromDatabase] db throws(EventLogError) -> Fetched in
+                var queried = Fetched(slots: slots.count)
+                _ = queried.fill(slots, fromDatabase, maxBatch: left) { slot, from, limit, records in
+                    let before = records.count
+                    do {
+                        return try Storage.fetch(
+                            db, topic: slot.tp.topic, topicID: slot.topicID, partition: slot.tp.partition, from: from, limit: limit, into: &records)
+                    } catch {
+                        records.removeSubrange(before...)  // e.g. the topic was deleted: nothing to read
+                        return 0
+                    }
+                }
+                return queried
+            }
             fetched.records += queried.records
-            for (index, next) in queried.next { fetched.next[index] = next }
+            for index in fromDatabase { fetched.next[index] = queried.next[index] }
         }
         if fetched.records.isEmpty { return [] }
         let stale = state.withLock { state -> Set<TopicPartition> in
@@ -258,38 +289,5 @@ final class EmbeddedConsumer: EventConsumer {
         }
         if stale.isEmpty { return fetched.records }
         return fetched.records.filter { !stale.contains($0.topicPartition) }
-    }
-
-    /// One reader job: a range query per slot in `indexes`, fair across them (an equal share of
-    /// `maxBatch` first, leftovers to the busy ones). Returns the new position of each slot read.
-    private func query(_ slots: [Slot], _ indexes: [Int], maxBatch: Int) async throws -> (records: [ConsumedRecord], next: [Int: Int64]) {
-        guard maxBatch > 0 else { return ([], [:]) }
-        return try await log.readers.run { db throws(EventLogError) -> (records: [ConsumedRecord], next: [Int: Int64]) in
-            var records: [ConsumedRecord] = []
-            records.reserveCapacity(min(maxBatch, 4096))
-            var next: [Int: Int64] = [:]
-            let quota = max(1, (maxBatch + indexes.count - 1) / indexes.count)
-            var more: [Int] = []
-            for index in indexes where records.count < maxBatch {
-                let slot = slots[index]
-                let limit = min(quota, maxBatch - records.count)
-                let before = records.count
-                do {
-                    let got = try Storage.fetch(db, topic: slot.tp.topic, topicID: slot.topicID, partition: slot.tp.partition, from: slot.position, limit: limit, into: &records)
-                    if got > 0 { next[index] = records[records.count - 1].offset + 1 }
-                    if got == limit { more.append(index) }
-                } catch {
-                    records.removeSubrange(before...)  // e.g. the topic was deleted: nothing to read
-                }
-            }
-            // Second pass: partitions that filled their share may use what the others left.
-            for index in more where records.count < maxBatch {
-                let slot = slots[index]
-                guard let from = next[index] else { continue }
-                let got = (try? Storage.fetch(db, topic: slot.tp.topic, topicID: slot.topicID, partition: slot.tp.partition, from: from, limit: maxBatch - records.count, into: &records)) ?? 0
-                if got > 0 { next[index] = records[records.count - 1].offset + 1 }
-            }
-            return (records, next)
-        }
     }
 }
