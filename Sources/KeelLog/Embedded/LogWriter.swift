@@ -216,8 +216,6 @@ final class LogWriter: @unchecked Sendable {
         } catch {
             let failure = (error as? EventLogError) ?? EventLogError(.internalError, "\(error)")
             logger.error("embedded log write failed, rolled back: \(failure)")
-            appendedRecords = [:]
-            touchedTopics = []
             do {
                 try reloadState()
             } catch {
@@ -472,6 +470,7 @@ final class LogWriter: @unchecked Sendable {
         var removed = 0
         for topic in topics.values {
             let id = topic.row.id
+            let removedBefore = removed
             if topic.policies.contains("delete"), let retention = topic.row.config["retention.ms"].flatMap({ Int64($0) }), retention >= 0 {
                 let cutoff = nowMs - retention
                 for partition in topic.partitions {
@@ -480,7 +479,6 @@ final class LogWriter: @unchecked Sendable {
                     let delete = try db.statement("DELETE FROM \(table) WHERE off < ?1")
                     delete.bind(1, firstKept)
                     try delete.run()
-                    if db.changes > 0 { touchedTopics.insert(id) }
                     removed += db.changes
                 }
             }
@@ -490,7 +488,6 @@ final class LogWriter: @unchecked Sendable {
                     let table = Storage.table(id, partition.index)
                     if partition.compactedThrough != partition.nextOffset {
                         try db.execute("DELETE FROM \(table) WHERE key IS NOT NULL AND off NOT IN (SELECT max(off) FROM \(table) WHERE key IS NOT NULL GROUP BY key)")
-                        if db.changes > 0 { touchedTopics.insert(id) }
                         removed += db.changes
                         partition.compactedThrough = partition.nextOffset
                     }
@@ -498,10 +495,11 @@ final class LogWriter: @unchecked Sendable {
                     let tombstones = try db.statement("DELETE FROM \(table) WHERE value IS NULL AND ts < ?1")
                     tombstones.bind(1, nowMs - tombstoneRetention)
                     try tombstones.run()
-                    if db.changes > 0 { touchedTopics.insert(id) }
                     removed += db.changes
                 }
             }
+            // What memory holds of this topic may include what was just removed.
+            if removed > removedBefore { touchedTopics.insert(id) }
         }
         if removed > 0 { logger.debug("embedded log retention removed \(removed) records") }
         return removed
