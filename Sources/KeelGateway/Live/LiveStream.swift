@@ -3,6 +3,7 @@ import KeelCore
 import KeelLog
 import Logging
 import KeelRuntime
+import ServiceLifecycle
 import Synchronization
 
 /// What a subscriber asked for: one topic of one tenant, optionally one key and one type
@@ -83,11 +84,41 @@ public struct LiveStreamReader: Sendable {
         return Array(0..<count)
     }
 
-    /// Reads until cancelled or the buffer overflows. Yields into `continuation`; sets
-    /// `overflowed` and finishes the stream when the subscriber falls `capacity` messages behind.
+    /// Reads until cancelled, the buffer overflows or the process shuts down. Yields into
+    /// `continuation`; sets `overflowed` and finishes the stream when the subscriber falls
+    /// `capacity` messages behind. A failure is logged and rethrown.
     public func run(
         partitions: [Int32], into continuation: AsyncStream<LiveItem>.Continuation, overflowed: OverflowFlag, heartbeat: Duration?
     ) async throws {
+        do {
+            // A live stream never ends by itself: at shutdown it must, or draining would wait
+            // for every subscriber to leave. Subscribers resume from their last position.
+            try await withGracefulShutdownHandler {
+                try await read(partitions: partitions, into: continuation, overflowed: overflowed, heartbeat: heartbeat)
+            } onGracefulShutdown: {
+                continuation.finish()
+            }
+        } catch {
+            logger.warning("live stream of \(request.topic) failed: \(error)")
+            throw error
+        }
+    }
+
+    private func read(
+        partitions: [Int32], into continuation: AsyncStream<LiveItem>.Continuation, overflowed: OverflowFlag, heartbeat: Duration?
+    ) async throws {
+        /// False when the stream must end: the subscriber fell behind, or the stream was finished.
+        func deliver(_ item: LiveItem) -> Bool {
+            switch continuation.yield(item) {
+            case .dropped:
+                overflowed.set()
+                return false
+            case .terminated:
+                return false
+            default:
+                return true
+            }
+        }
         let topicPartitions = partitions.map { TopicPartition(request.topic, $0) }
         // Every partition starts at a known offset, so the very first position handed out
         // already covers all of them (a resume never falls back to the start of a partition).
@@ -121,10 +152,7 @@ public struct LiveStreamReader: Sendable {
                 guard let event = try await consumer.poll(timeout: .milliseconds(250)) else {
                     if let heartbeat, lastSent.duration(to: clock.now) >= heartbeat {
                         lastSent = clock.now
-                        if case .dropped = continuation.yield(.heartbeat) {
-                            overflowed.set()
-                            break loop
-                        }
+                        if !deliver(.heartbeat) { break loop }
                     }
                     continue
                 }
@@ -136,10 +164,7 @@ public struct LiveStreamReader: Sendable {
                     else { continue }
                     let message = Self.message(cloudEvent, record: record, position: position)
                     lastSent = clock.now
-                    if case .dropped = continuation.yield(.event(message)) {
-                        overflowed.set()
-                        break loop
-                    }
+                    if !deliver(.event(message)) { break loop }
                 }
             }
         } catch let error as EventLogError where error.code == .closed {

@@ -7,7 +7,6 @@ import KeelLog
 import Logging
 import NIOCore
 import NIOWebSocket
-import ServiceLifecycle
 import Synchronization
 
 /// How live streams behave.
@@ -84,13 +83,8 @@ struct SubscriptionController {
         enum Ending { case readerDone, clientGone, writerDone }
         let ending = try await withThrowingTaskGroup(of: Ending.self) { group in
             group.addTask {
-                do {
-                    try await reader.run(partitions: partitions, into: continuation, overflowed: overflow, heartbeat: nil)
-                } catch {
-                    // Ends the subscription with 1011; the client resumes from its last position.
-                    logger.warning("subscription to \(request.topic) failed: \(error)")
-                    throw error
-                }
+                // A failure ends the subscription with 1011; the client resumes from its last position.
+                try await reader.run(partitions: partitions, into: continuation, overflowed: overflow, heartbeat: nil)
                 return .readerDone
             }
             group.addTask {
@@ -98,15 +92,11 @@ struct SubscriptionController {
                 return .clientGone
             }
             group.addTask {
-                // At shutdown the stream ends, so the subscriber gets 1001 and resumes elsewhere.
-                try await withGracefulShutdownHandler {
-                    for await item in stream {
-                        if overflow.isSet { break }
-                        guard case .event(let message) = item else { continue }
-                        try await outbound.write(.text(String(decoding: message.json, as: UTF8.self)))
-                    }
-                } onGracefulShutdown: {
-                    continuation.finish()
+                // The reader ends the stream at shutdown: the subscriber then gets 1001.
+                for await item in stream {
+                    if overflow.isSet { break }
+                    guard case .event(let message) = item else { continue }
+                    try await outbound.write(.text(String(decoding: message.json, as: UTF8.self)))
                 }
                 return .writerDone
             }
@@ -153,25 +143,17 @@ struct SubscriptionController {
             try await writer.write(ByteBuffer(string: "retry: 1000\n: subscribed to \(streamRequest.topic)\n\n"))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    do {
-                        try await reader.run(partitions: partitions, into: continuation, overflowed: overflow, heartbeat: heartbeat)
-                    } catch {
-                        // The response has started: ending it is all that is left (EventSource reconnects).
-                        logger.warning("stream of \(streamRequest.topic) failed: \(error)")
-                    }
+                    // A failure (logged by the reader) or shutdown ends the stream; the response
+                    // has started, so ending it is all that is left: EventSource reconnects with
+                    // Last-Event-ID.
+                    try? await reader.run(partitions: partitions, into: continuation, overflowed: overflow, heartbeat: heartbeat)
                 }
-                // A stream never ends by itself: at shutdown it must, or draining would wait for
-                // every subscriber to leave. EventSource clients reconnect with Last-Event-ID.
-                try await withGracefulShutdownHandler {
-                    for await item in stream {
-                        if overflow.isSet { break }
-                        switch item {
-                        case .event(let message): try await writer.write(Self.sseFrame(message))
-                        case .heartbeat: try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                        }
+                for await item in stream {
+                    if overflow.isSet { break }
+                    switch item {
+                    case .event(let message): try await writer.write(Self.sseFrame(message))
+                    case .heartbeat: try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                     }
-                } onGracefulShutdown: {
-                    continuation.finish()
                 }
                 group.cancelAll()
             }
