@@ -56,9 +56,10 @@ struct SSEFrame: Sendable {
 }
 
 /// Reads `events` Server-Sent Events from `/v1/stream`, then disconnects; fails if that takes
-/// longer than `limit`.
+/// longer than `limit`. `onFrame` sees the count after each event.
 func readSSE(
-    port: Int, query: String, token: String, lastEventID: String?, events: Int, limit: Duration = .seconds(30)
+    port: Int, query: String, token: String, lastEventID: String?, events: Int, limit: Duration = .seconds(30),
+    onFrame: @escaping @Sendable (Int) -> Void = { _ in }
 ) async throws -> [SSEFrame] {
     var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/stream?\(query)")
     request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -80,7 +81,10 @@ func readSSE(
                     if line.hasPrefix("id: ") { id = String(line.dropFirst(4)) }
                     if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
                 }
-                if let data { frames.append(SSEFrame(id: id, data: try JSONValue.parse(Array(data.utf8)))) }
+                if let data {
+                    frames.append(SSEFrame(id: id, data: try JSONValue.parse(Array(data.utf8))))
+                    onFrame(frames.count)
+                }
             }
             if frames.count >= events { break }
         }
@@ -192,6 +196,10 @@ struct SubscriptionTests {
         let harness = try await Harness()
         let streams = Mutex<[Task<Int, any Error>]>([])
         let closes = Mutex<[Task<WebSocketCloseFrame?, any Error>]>([])
+        // How many of the two subscribers hold the one event: the server is stopped only then,
+        // so the test is about shutdown, not about how fast a loaded machine delivers.
+        final class Holding: Sendable { let count = Mutex(0) }
+        let holding = Holding()
         try await harness.withLive { client in
             let port = try #require(client.port)
             try await client.createTenant("acme")
@@ -200,15 +208,23 @@ struct SubscriptionTests {
             // Subscribers that would wait for far more than will ever arrive.
             streams.withLock {
                 $0.append(Task {
-                    try await readSSE(port: port, query: "topic=keel.external&from=earliest", token: acme, lastEventID: nil, events: 1000).count
+                    try await readSSE(
+                        port: port, query: "topic=keel.external&from=earliest", token: acme, lastEventID: nil, events: 1000,
+                        onFrame: { if $0 == 1 { holding.count.withLock { $0 += 1 } } }
+                    ).count
                 })
             }
             closes.withLock {
                 $0.append(Task {
-                    try await subscribe(port: port, query: "topic=keel.external&from=earliest", token: acme) { $0.count == 1000 }.close
+                    try await subscribe(port: port, query: "topic=keel.external&from=earliest", token: acme) { messages in
+                        if messages.count == 1 { holding.count.withLock { $0 += 1 } }
+                        return messages.count == 1000
+                    }.close
                 })
             }
-            try await Task.sleep(for: .seconds(1))
+            try await withDeadline(.seconds(20), "both subscribers receive the first event") {
+                while holding.count.withLock({ $0 }) < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            }
         }
         // The server has shut down: each stream ended with what it had, well before its deadline.
         for stream in streams.withLock({ $0 }) {
