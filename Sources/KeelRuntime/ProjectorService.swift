@@ -101,6 +101,7 @@ public final class ProjectorService: Service {
             }
             switch event {
             case .assigned(let partitions):
+                logger.info("\(engine.label): assigned \(partitions.count) partition(s)")
                 try await seek(partitions, engine, consumer)
                 if !ready {
                     ready = true
@@ -108,6 +109,7 @@ public final class ProjectorService: Service {
                 }
             case .revoked(let partitions):
                 // Everything consumed was applied before this poll; drop the partitions.
+                logger.info("\(engine.label): revoked \(partitions.count) partition(s)")
                 try await commitApplied()
                 for partition in partitions {
                     engine.positions[partition] = nil

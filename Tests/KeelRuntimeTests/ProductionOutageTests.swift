@@ -39,7 +39,7 @@ extension ProductionTests {
         let captured = CapturedLog()
         let running = RunningServices([
             productionService(env.activity, log: serviceLog, store: serviceStore, maxBatchSize: 200, logger: captured.logger),
-            productionService(env.keys, log: serviceLog, store: serviceStore, maxBatchSize: 200),
+            productionService(env.keys, log: serviceLog, store: serviceStore, maxBatchSize: 200, logger: captured.logger),
         ])
         var events: [CloudEvent] = []
         var coordinates: [RecordCoordinates] = []
@@ -48,10 +48,23 @@ extension ProductionTests {
             coordinates += try await env.produce(batch)
             events += batch
         }
+        // What a failure report needs to tell a stalled consumer from a failing store or a dead service.
+        func report() async -> String {
+            let checkpoint = (try? await env.checkpoint(env.activity)).map { "\($0.sorted { $0.key < $1.key })" } ?? "unreadable"
+            let total = (try? await env.activitySummary())?.values.reduce(0) { $0 + $1.count } ?? -1
+            return """
+                services \(running.state); \(serviceStore.applied) batch(es) applied, \(serviceStore.failed) failed, \
+                partitions \(serviceStore.partitions.sorted()); activity counts \(total) of \(events.count) events; \
+                activity checkpoint \(checkpoint), produced up to \(nextOffsets(coordinates).sorted { $0.key < $1.key })
+                \(captured.transcript())
+                """
+        }
         do {
             try await produce(2000)
             let expectedFirst = expectedActivity(events)
-            #expect(try await eventually(timeout: .seconds(60)) { same(try await env.activitySummary(), expectedFirst) })
+            let caughtUp = try await eventually(timeout: .seconds(60)) { same(try await env.activitySummary(), expectedFirst) }
+            let stalled = caughtUp ? "" : await report()
+            try #require(caughtUp, "before the outage the projection never matched: \(stalled)")
 
             // Crash and restart the server while events keep arriving (so batches are in flight across it).
             let failedBefore = serviceStore.failed
@@ -75,9 +88,9 @@ extension ProductionTests {
             coordinates += produced.map(\.1)
 
             let expectedAll = expectedActivity(events)
-            #expect(
-                try await eventually(timeout: .seconds(90)) { same(try await env.activitySummary(), expectedAll) },
-                "after the restart the projection never matched exactly")
+            let recovered = try await eventually(timeout: .seconds(90)) { same(try await env.activitySummary(), expectedAll) }
+            let unrecovered = recovered ? "" : await report()
+            #expect(recovered, "after the restart the projection never matched exactly: \(unrecovered)")
             let expectedKeyDocuments = expectedKeys(events, coordinates, topic: env.topic)
             #expect(try await eventually(timeout: .seconds(30)) { try await env.keysSummary() == expectedKeyDocuments })
             try await running.stop()

@@ -186,6 +186,8 @@ func eventually(timeout: Duration, every interval: Duration = .milliseconds(250)
 final class RunningServices: Sendable {
     let group: ServiceGroup
     let task: Task<Void, any Error>
+    private final class Ending: Sendable { let state = Mutex<String?>(nil) }
+    private let ending = Ending()
 
     init(_ services: [ProjectorService]) {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
@@ -195,8 +197,20 @@ final class RunningServices: Sendable {
             },
             logger: quietLogger("services")))
         self.group = group
-        task = Task { try await group.run() }
+        let ending = self.ending
+        task = Task {
+            do {
+                try await group.run()
+                ending.state.withLock { $0 = "ended" }
+            } catch {
+                ending.state.withLock { $0 = "failed: \(error)" }
+                throw error
+            }
+        }
     }
+
+    /// "running", or how the group ended (for a failing test's report).
+    var state: String { ending.state.withLock { $0 } ?? "running" }
 
     /// Graceful shutdown: the batch in hand is finished and checkpointed; returns when every service has.
     func stop() async throws {
@@ -342,16 +356,21 @@ final class CapturedLog: Sendable {
 
     var logger: Logger {
         var logger = Logger(label: "captured") { _ in Handler(log: self) }
-        logger.logLevel = .notice
+        logger.logLevel = .info
         return logger
     }
 
     func messages(_ level: Logger.Level) -> [String] { lines.withLock { $0.filter { $0.level == level }.map(\.message) } }
 
+    /// The last `count` lines, one per line with their level (for a failing test's report).
+    func transcript(last count: Int = 40) -> String {
+        lines.withLock { $0.suffix(count).map { "[\($0.level)] \($0.message)" }.joined(separator: "\n") }
+    }
+
     struct Handler: LogHandler {
         let log: CapturedLog
         var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .notice
+        var logLevel: Logger.Level = .info
         subscript(metadataKey key: String) -> Logger.Metadata.Value? {
             get { metadata[key] }
             set { metadata[key] = newValue }
