@@ -108,7 +108,8 @@ start_tansu() {
     local pid=$!
     echo "$pid" > "$PIDFILE"
     for _ in $(seq 1 200); do
-        if port_open "$port"; then
+        # Someone else's listener on the port would pass port_open: it must be ours.
+        if port_open "$port" && owns_port "$pid" "$port"; then
             echo "127.0.0.1:$port" > "$RUN/tansu.addr"
             echo "127.0.0.1:$port"
             return 0

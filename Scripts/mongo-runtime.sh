@@ -67,7 +67,8 @@ launch() {
     echo "$port" >"$PORTFILE"
     echo "$storage" >"$STOREFILE"
     for _ in $(seq 1 300); do
-        if port_open "$port"; then
+        # Someone else's listener on the port would pass port_open: it must be ours.
+        if port_open "$port" && owns_port "$pid" "$port"; then
             echo "mongodb://127.0.0.1:$port"
             return 0
         fi
