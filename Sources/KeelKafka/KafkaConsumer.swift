@@ -403,14 +403,30 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         }
     }
 
+    /// Right after an assignment librdkafka refuses a seek with `ERR__STATE` until the partition's
+    /// fetcher has started (it is still looking up its start offset; longer on a loaded machine):
+    /// that refusal is retried until `requestTimeout`, every other error is thrown.
     func seek(_ partition: TopicPartition, to position: StartPosition) async throws {
-        try checkOpen()
-        guard try await assignment().contains(partition) else {
-            throw EventLogError(.invalidArgument, "cannot seek \(partition): not assigned to this consumer")
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(requestTimeoutMs)))
+        while true {
+            try checkOpen()
+            guard try await assignment().contains(partition) else {
+                throw EventLogError(.invalidArgument, "cannot seek \(partition): not assigned to this consumer")
+            }
+            let refusal = try await seekOnce(partition, to: position)
+            guard let refusal else { return }
+            guard refusal == RD_KAFKA_RESP_ERR__STATE, ContinuousClock.now < deadline else {
+                throw RDKafka.error(refusal, "seek \(partition)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
         }
+    }
+
+    /// One `rd_kafka_seek_partitions`; returns the partition's own error, if any.
+    private func seekOnce(_ partition: TopicPartition, to position: StartPosition) async throws -> rd_kafka_resp_err_t? {
         let client = self.client!
         let timeoutMs = requestTimeoutMs
-        try await RDBlocking.run { [self] in
+        return try await RDBlocking.run { [self] in
             let list = RDKafkaTopicPartitionList([partition])
             var start = position
             if case .committed(let fallback) = position {
@@ -427,7 +443,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
             if let error = rd_kafka_seek_partitions(client.handle, list.list, timeoutMs) {
                 throw RDKafka.error(consuming: error, "seek \(partition)")
             }
-            if let error = list.firstError("seek") { throw error }
+            return list.elements.first { $0.err != RD_KAFKA_RESP_ERR_NO_ERROR }?.err
         }
     }
 

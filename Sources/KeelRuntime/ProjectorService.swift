@@ -128,18 +128,17 @@ public final class ProjectorService: Service {
         }
     }
 
-    /// Seeks `partitions` to the store's checkpoint (the start of the partition when none).
+    /// Seeks `partitions` to the store's checkpoint (the start of the partition when none). A
+    /// failed seek is retried like any log outage: reading from anywhere else could skip or
+    /// repeat work.
     private func seek(_ partitions: [TopicPartition], _ engine: ProjectionEngine, _ consumer: any EventConsumer) async throws {
         let stored = try await engine.storedPositions(partitions)
         for partition in partitions {
             engine.confirmed[partition] = stored[partition]
-            if let offset = stored[partition] {
-                try await consumer.seek(partition, to: .offset(offset))
-                engine.positions[partition] = offset
-            } else {
-                try await consumer.seek(partition, to: .earliest)
-                engine.positions[partition] = 0
+            try await engine.backoff.run("\(engine.label): seeking \(partition)", logger: logger) {
+                try await consumer.seek(partition, to: stored[partition].map { .offset($0) } ?? .earliest)
             }
+            engine.positions[partition] = stored[partition] ?? 0
         }
     }
 
