@@ -1,0 +1,39 @@
+import Foundation
+import KeelKafka
+import KeelLog
+import Testing
+
+extension KafkaIntegrationTests {
+    /// What a projector does on every assignment: seek each new partition to its store
+    /// checkpoint at once. librdkafka refuses such a seek (`ERR__STATE`) until the partition's
+    /// fetcher has started; `seek` must wait that out, not fail.
+    @Test("a group member seeks each partition the moment it is assigned and reads from there")
+    func seekRightAfterAssignment() async throws {
+        guard let broker = KafkaIntegration.broker() else { return }
+        let log = try await makeLog(broker)
+        let topic = uniqueTopic("seek")
+        _ = try await log.createTopic(TopicSpec(name: topic, partitions: 3))
+        let coordinates = try await log.produce((0..<60).map { OutgoingRecord(key: bytes("k\($0)"), value: bytes("\($0)")) }, to: topic)
+        var ends: [Int32: Int64] = [:]
+        for coordinate in coordinates { ends[coordinate.partition] = max(ends[coordinate.partition] ?? 0, coordinate.offset + 1) }
+        // Each partition is read from the middle of what it holds.
+        let from = ends.mapValues { $0 / 2 }
+        let expected = ends.reduce(0) { $0 + Int($1.value - from[$1.key]!) }
+        for round in 1...3 {
+            let consumer = try await log.makeConsumer(ConsumerConfiguration(
+                subscription: .group(id: "g-seek-\(UUID().uuidString)", topics: [topic]), start: .committed(fallback: .earliest)))
+            var assigned: [TopicPartition] = []
+            let deadline = ContinuousClock.now + .seconds(30)
+            while assigned.isEmpty, ContinuousClock.now < deadline {
+                if case .assigned(let partitions) = try await consumer.poll(timeout: .milliseconds(200)) { assigned = partitions }
+            }
+            try #require(assigned.count == 3, "round \(round): assigned \(assigned)")
+            for partition in assigned { try await consumer.seek(partition, to: .offset(from[partition.partition]!)) }
+            let (records, _) = try await drain(consumer, records: expected, within: .seconds(20))
+            #expect(records.count == expected, "round \(round)")
+            #expect(records.allSatisfy { $0.offset >= from[$0.partition]! }, "round \(round): a record before the sought offset")
+            try await consumer.close()
+        }
+        try await log.shutdown()
+    }
+}
