@@ -18,8 +18,14 @@ import Synchronization
 /// as `.revoked` *before* any later records, and their `incremental_unassign` is deferred until the next
 /// `poll` call, so the application can still commit them in between (the group generation is still valid).
 ///
-/// `@unchecked Sendable`: fields under "queue-confined" are only touched on `queue`; shared state is in a
-/// `Mutex`; `client` is immutable after `init` and librdkafka's handle is thread-safe.
+/// Seeks: librdkafka discards what it fetched for the partition before the seek; records this
+/// consumer had already taken from librdkafka but not yet handed out are dropped by the seek
+/// itself, under `deliveryLock`, which also covers every take from librdkafka's queue.
+///
+/// `@unchecked Sendable`: fields under "queue-confined" are only touched on `queue`, and the
+/// buffered records (`pending`, `currentBatch`) only under `deliveryLock`, which `seek` takes from
+/// another thread; shared state is in a `Mutex`; `client` is immutable after `init` and
+/// librdkafka's handle is thread-safe.
 final class KafkaConsumer: EventConsumer, @unchecked Sendable {
     let configuration: ConsumerConfiguration
     let logger: Logger
@@ -28,7 +34,12 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
     let queue = DispatchQueue(label: "keel.kafka.consumer")
     private(set) var client: RDKafkaClient!
 
-    // queue-confined
+    /// Held while records are taken from librdkafka and buffered, while they are handed out, and
+    /// by `seek` around `rd_kafka_seek_partitions` and the purge of that partition's buffer. On
+    /// `queue` it is held for at most one ≤ 50 ms poll slice.
+    private let deliveryLock = Mutex(())
+
+    // queue-confined (the buffers below also under `deliveryLock`)
     private var pending: [ConsumerEvent] = []
     private var pendingHead = 0
     private var currentBatch: [ConsumedRecord] = []
@@ -275,7 +286,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
     /// ≤ 50 ms. Both serve the rebalance callback; `hasPending` tells that one ran.
     private func servePoll(timeoutMs: Int, cancellation: Cancellation) throws -> ConsumerEvent? {
         if shared.withLock({ $0.closed }) { throw EventLogError(.closed, "the consumer is closed") }
-        if let event = popPending() { return event }
+        if let event = deliveryLock.withLock({ _ in popPending() }) { return event }
         completeDeferredUnassign()
         let rk = client.handle
         let maxBatch = configuration.maxBatchSize
@@ -287,30 +298,35 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         currentBatch.reserveCapacity(min(maxBatch, 4096))
         while true {
             if cancellation.flag.load(ordering: .acquiring) { break }
-            let room = maxBatch - currentBatch.count
-            let n = consumerQueue.map { rd_kafka_consume_batch_queue($0, 0, buffer, room) } ?? 0
-            if n > 0 {
-                // Seek (another thread) may have moved floors; a rebalance callback may have run.
-                filters = shared.withLock { Filters(floors: $0.floors, revoking: $0.revoking) }
-                for i in 0..<n {
-                    guard let message = buffer[i] else { continue }
+            let stop = try deliveryLock.withLock { _ throws -> Bool in
+                let room = maxBatch - currentBatch.count
+                let n = consumerQueue.map { rd_kafka_consume_batch_queue($0, 0, buffer, room) } ?? 0
+                if n > 0 {
+                    // Seek (another thread) may have moved floors; a rebalance callback may have run.
+                    filters = shared.withLock { Filters(floors: $0.floors, revoking: $0.revoking) }
+                    for i in 0..<n {
+                        guard let message = buffer[i] else { continue }
+                        defer { rd_kafka_message_destroy(message) }
+                        try accept(message, filters)
+                    }
+                } else {
+                    if !currentBatch.isEmpty || hasPending { return true }
+                    let remaining = ContinuousClock.now.duration(to: deadline)
+                    if remaining <= .zero { return true }
+                    let waitMs = Int32(clamping: max(1, min(50, RDKafka.milliseconds(remaining))))
+                    guard let message = rd_kafka_consumer_poll(rk, waitMs) else { return false }
+                    filters = shared.withLock { Filters(floors: $0.floors, revoking: $0.revoking) }
+                    defer { rd_kafka_message_destroy(message) }
                     try accept(message, filters)
-                    rd_kafka_message_destroy(message)
                 }
-            } else {
-                if !currentBatch.isEmpty || hasPending { break }
-                let remaining = ContinuousClock.now.duration(to: deadline)
-                if remaining <= .zero { break }
-                let waitMs = Int32(clamping: max(1, min(50, RDKafka.milliseconds(remaining))))
-                guard let message = rd_kafka_consumer_poll(rk, waitMs) else { continue }
-                filters = shared.withLock { Filters(floors: $0.floors, revoking: $0.revoking) }
-                defer { rd_kafka_message_destroy(message) }
-                try accept(message, filters)
+                return currentBatch.count >= maxBatch || hasPending
             }
-            if currentBatch.count >= maxBatch || hasPending { break }
+            if stop { break }
         }
-        flushBatch()
-        return popPending()
+        return deliveryLock.withLock { _ in
+            flushBatch()
+            return popPending()
+        }
     }
 
     private struct Filters {
@@ -440,11 +456,30 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
                 }
             }
             try self.position(list, for: start)
-            if let error = rd_kafka_seek_partitions(client.handle, list.list, timeoutMs) {
-                throw RDKafka.error(consuming: error, "seek \(partition)")
+            return try deliveryLock.withLock { _ throws -> rd_kafka_resp_err_t? in
+                if let error = rd_kafka_seek_partitions(client.handle, list.list, timeoutMs) {
+                    throw RDKafka.error(consuming: error, "seek \(partition)")
+                }
+                if let refusal = list.elements.first(where: { $0.err != RD_KAFKA_RESP_ERR_NO_ERROR })?.err { return refusal }
+                // Taken before the seek, from the old position: the new one re-fetches what counts.
+                dropBuffered(partition)
+                return nil
             }
-            return list.elements.first { $0.err != RD_KAFKA_RESP_ERR_NO_ERROR }?.err
         }
+    }
+
+    /// Drops `partition`'s records that were taken from librdkafka but not handed out yet.
+    /// Caller holds `deliveryLock`.
+    private func dropBuffered(_ partition: TopicPartition) {
+        func keep(_ record: ConsumedRecord) -> Bool { record.partition != partition.partition || record.topic != partition.topic }
+        currentBatch.removeAll { !keep($0) }
+        guard pendingHead < pending.count else { return }
+        pending = pending[pendingHead...].compactMap { event in
+            guard case .records(let records) = event else { return event }
+            let kept = records.filter(keep)
+            return kept.isEmpty ? nil : .records(kept)
+        }
+        pendingHead = 0
     }
 
     func assignment() async throws -> [TopicPartition] {
@@ -486,8 +521,10 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
                 consumer.logger.debug("consumer close: \(RDKafka.name(err))")
             }
             consumer.client.destroy()
-            consumer.pending = []
-            consumer.currentBatch = []
+            consumer.deliveryLock.withLock { _ in
+                consumer.pending = []
+                consumer.currentBatch = []
+            }
         }
     }
 }
