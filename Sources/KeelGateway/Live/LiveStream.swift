@@ -158,6 +158,9 @@ public struct LiveStreamReader: Sendable {
                 }
                 guard case .records(let records) = event else { continue }
                 for record in records {
+                    // A record behind the position was handed out already (or precedes the
+                    // start): a client resuming from a position must never see it twice.
+                    guard record.offset >= (position.offsets[record.partition] ?? 0) else { continue }
                     position.offsets[record.partition] = record.offset + 1
                     guard let cloudEvent = try? KafkaBinding.decode(key: record.key, value: record.value, headers: record.headers),
                         request.matches(cloudEvent)
