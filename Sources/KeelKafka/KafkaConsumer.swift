@@ -143,7 +143,8 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
     // MARK: Positions
 
     /// Sets each element's start offset per `start` (queue or blocking thread: it may query the broker).
-    func position(_ list: RDKafkaTopicPartitionList, for start: StartPosition) throws {
+    @discardableResult
+    func position(_ list: RDKafkaTopicPartitionList, for start: StartPosition) throws -> [TopicPartition: Int64] {
         let elements = list.elements
         switch start {
         case .committed(let fallback):
@@ -157,19 +158,30 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
             clearFloors(elements.map(\.topicPartition))
         case .earliest:
             for e in elements { list.setOffset(at: e.index, Int64(RD_KAFKA_OFFSET_BEGINNING)) }
-            clearFloors(elements.map(\.topicPartition))
+            return setFloors(Dictionary(uniqueKeysWithValues: elements.map { ($0.topicPartition, Int64(0)) }))
         case .latest:
             for e in elements { list.setOffset(at: e.index, Int64(RD_KAFKA_OFFSET_END)) }
             clearFloors(elements.map(\.topicPartition))
         case .offset(let offset):
             let target = max(0, offset)
             for e in elements { list.setOffset(at: e.index, target) }
-            shared.withLock { s in for e in elements { s.floors[e.topicPartition] = target } }
+            return setFloors(Dictionary(uniqueKeysWithValues: elements.map { ($0.topicPartition, target) }))
         case .timestampMs(let ts):
             let offsets = try RDOffsets.forTimestamp(client, elements.map(\.topicPartition), timestampMs: ts, timeoutMs: requestTimeoutMs)
             for e in elements { list.setOffset(at: e.index, offsets[e.topicPartition] ?? Int64(RD_KAFKA_OFFSET_END)) }
             clearFloors(elements.map(\.topicPartition))
         }
+        return [:]
+    }
+
+    /// Records below a partition's floor are skipped, and each delivered record raises it past
+    /// itself, so a partition positioned at a known offset is delivered in offset order, each
+    /// record once. librdkafka can fetch a partition twice when it is sought right after its
+    /// assignment (the assignment's own start, applied late, restarts the fetch): the floor
+    /// drops the second copy.
+    private func setFloors(_ floors: [TopicPartition: Int64]) -> [TopicPartition: Int64] {
+        shared.withLock { s in s.floors.merge(floors) { $1 } }
+        return floors
     }
 
     private func clearFloors(_ partitions: [TopicPartition]) {
@@ -304,10 +316,11 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
                 if n > 0 {
                     // Seek (another thread) may have moved floors; a rebalance callback may have run.
                     filters = shared.withLock { Filters(floors: $0.floors, revoking: $0.revoking) }
+                    defer { writeBack(&filters) }
                     for i in 0..<n {
                         guard let message = buffer[i] else { continue }
                         defer { rd_kafka_message_destroy(message) }
-                        try accept(message, filters)
+                        try accept(message, &filters)
                     }
                 } else {
                     if !currentBatch.isEmpty || hasPending { return true }
@@ -316,8 +329,11 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
                     let waitMs = Int32(clamping: max(1, min(50, RDKafka.milliseconds(remaining))))
                     guard let message = rd_kafka_consumer_poll(rk, waitMs) else { return false }
                     filters = shared.withLock { Filters(floors: $0.floors, revoking: $0.revoking) }
-                    defer { rd_kafka_message_destroy(message) }
-                    try accept(message, filters)
+                    defer {
+                        rd_kafka_message_destroy(message)
+                        writeBack(&filters)
+                    }
+                    try accept(message, &filters)
                 }
                 return currentBatch.count >= maxBatch || hasPending
             }
@@ -332,12 +348,26 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
     private struct Filters {
         var floors: [TopicPartition: Int64]
         var revoking: Set<TopicPartition>
+        /// Floors raised by delivered records, to write back to `shared` (under `deliveryLock`).
+        var raised: Set<TopicPartition> = []
         var isEmpty: Bool { floors.isEmpty && revoking.isEmpty }
+    }
+
+    /// Writes the floors raised by delivered records back. Caller holds `deliveryLock`, which
+    /// `seek` holds too when it sets a partition's floor: a raise never overwrites a later seek.
+    private func writeBack(_ filters: inout Filters) {
+        guard !filters.raised.isEmpty else { return }
+        let raised = filters.raised
+        let floors = filters.floors
+        shared.withLock { s in
+            for tp in raised where s.floors[tp] != nil { s.floors[tp] = floors[tp] }
+        }
+        filters.raised = []
     }
 
     /// Copies one message into `currentBatch` (or handles its error). Does not destroy it.
     @inline(__always)
-    private func accept(_ message: UnsafeMutablePointer<rd_kafka_message_t>, _ filters: Filters) throws {
+    private func accept(_ message: UnsafeMutablePointer<rd_kafka_message_t>, _ filters: inout Filters) throws {
         let m = message.pointee
         if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
             try handle(message)
@@ -347,7 +377,11 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         if !filters.isEmpty {
             let tp = TopicPartition(topic, m.partition)
             if filters.revoking.contains(tp) { return }
-            if let floor = filters.floors[tp], m.offset < floor { return }
+            if let floor = filters.floors[tp] {
+                if m.offset < floor { return }
+                filters.floors[tp] = m.offset + 1
+                filters.raised.insert(tp)
+            }
         }
         currentBatch.append(ConsumedRecord(
             topic: topic,
@@ -455,7 +489,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
                     start = fallback == .earliest ? .earliest : .latest
                 }
             }
-            try self.position(list, for: start)
+            let floors = try self.position(list, for: start)
             return try deliveryLock.withLock { _ throws -> rd_kafka_resp_err_t? in
                 if let error = rd_kafka_seek_partitions(client.handle, list.list, timeoutMs) {
                     throw RDKafka.error(consuming: error, "seek \(partition)")
@@ -463,6 +497,8 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
                 if let refusal = list.elements.first(where: { $0.err != RD_KAFKA_RESP_ERR_NO_ERROR })?.err { return refusal }
                 // Taken before the seek, from the old position: the new one re-fetches what counts.
                 dropBuffered(partition)
+                // Records delivered since `position` may have raised the floor: the seek sets it.
+                if !floors.isEmpty { _ = setFloors(floors) }
                 return nil
             }
         }

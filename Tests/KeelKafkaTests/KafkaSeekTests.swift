@@ -6,7 +6,9 @@ import Testing
 extension KafkaIntegrationTests {
     /// What a projector does on every assignment: seek each new partition to its store
     /// checkpoint at once. librdkafka refuses such a seek (`ERR__STATE`) until the partition's
-    /// fetcher has started; `seek` must wait that out, not fail.
+    /// fetcher has started, and may start the fetch again from the assignment's own position
+    /// after the seek; `seek` must wait the first out, and the consumer drop what the second
+    /// delivers again. Both show under load (the full run), rarely on a quiet machine.
     @Test("a group member seeks each partition the moment it is assigned and reads from there")
     func seekRightAfterAssignment() async throws {
         guard let broker = KafkaIntegration.broker() else { return }
@@ -41,14 +43,9 @@ extension KafkaIntegrationTests {
             let arrival = Dictionary(grouping: records, by: \.partition).mapValues { $0.map(\.offset) }.sorted { $0.key < $1.key }
             #expect(distinct.count == expected, "round \(round): from \(from.sorted { $0.key < $1.key }), arrived \(arrival)")
             #expect(records.allSatisfy { $0.offset >= from[$0.partition]! }, "round \(round): a record before the sought offset")
-            if distinct.count != records.count {
-                // Seen once in a full CI run on tansu (librdkafka 2.16), not reproduced since; the
-                // consumer now also drops what it buffered before a seek. Projectors and live
-                // streams skip records behind their position, so none reaches a reader twice.
-                withKnownIssue("a record arrived twice after a seek (cause not pinned down)") {
-                    Issue.record("round \(round): from \(from.sorted { $0.key < $1.key }), arrived \(arrival)")
-                }
-            }
+            // Each record once: librdkafka has been seen fetching such a partition twice (the
+            // assignment's own start, most likely, applied after the seek); the consumer must drop the copy.
+            #expect(records.count == distinct.count, "round \(round): a record arrived twice: \(arrival)")
             try await consumer.close()
         }
         try await log.shutdown()
