@@ -64,7 +64,7 @@ public final class ProjectorService: Service {
         let engine = ProjectionEngine(
             projector: projector, upcasters: upcasters, log: log, store: store, target: .live(projector.name), mode: .live,
             backoff: backoff, logger: logger)
-        try await ensureDeadLetterIndex()
+        try await ensureDeadLetterIndex(backoff)
         try await engine.loadDeadLetters()
         let consumer = try await backoff.run("\(engine.label): joining \(Self.group(of: projector.name))", logger: logger) {
             try await self.log.makeConsumer(ConsumerConfiguration(
@@ -158,8 +158,8 @@ public final class ProjectorService: Service {
         return assigned.allSatisfy { (engine.positions[$0] ?? 0) >= (ends[$0] ?? 0) }
     }
 
-    private func ensureDeadLetterIndex() async throws {
-        _ = try await Backoff().run("projector \(projector.name): declaring indexes", logger: logger) {
+    private func ensureDeadLetterIndex(_ backoff: Backoff) async throws {
+        _ = try await backoff.run("projector \(projector.name): declaring indexes", logger: logger) {
             try await self.store.ensureIndexes(
                 .live(self.projector.name), collection: DeadLetterEntry.collection(of: self.projector.name),
                 indexes: [IndexSpec(name: "by_block_key", fields: [SortField("blockKey"), SortField("offset")])])
