@@ -125,7 +125,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
             try await onQueue { consumer in
                 _ = rd_kafka_poll_set_consumer(client.handle)
                 let list = RDKafkaTopicPartitionList(partitions, offset: Int64(RD_KAFKA_OFFSET_INVALID))
-                try consumer.position(list, for: consumer.configuration.start)
+                consumer.applyFloors(try consumer.position(list, for: consumer.configuration.start))
                 let err = rd_kafka_assign(client.handle, list.list)
                 if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw RDKafka.error(err, "assign \(partitions)") }
                 consumer.pending.append(.assigned(partitions.sorted()))
@@ -142,10 +142,14 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
 
     // MARK: Positions
 
-    /// Sets each element's start offset per `start` (queue or blocking thread: it may query the broker).
-    @discardableResult
-    func position(_ list: RDKafkaTopicPartitionList, for start: StartPosition) throws -> [TopicPartition: Int64] {
+    /// Sets each element's start offset per `start` (queue or blocking thread: it may query the
+    /// broker) and returns the partitions' floors to match (`nil`: none), for the caller to
+    /// `applyFloors` once the position takes effect.
+    func position(_ list: RDKafkaTopicPartitionList, for start: StartPosition) throws -> [TopicPartition: Int64?] {
         let elements = list.elements
+        func floors(_ floor: Int64?) -> [TopicPartition: Int64?] {
+            Dictionary(uniqueKeysWithValues: elements.map { ($0.topicPartition, floor) })
+        }
         switch start {
         case .committed(let fallback):
             if groupID != nil {
@@ -155,23 +159,22 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
                 let logical = fallback == .earliest ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END
                 for e in elements { list.setOffset(at: e.index, Int64(logical)) }
             }
-            clearFloors(elements.map(\.topicPartition))
+            return floors(nil)
         case .earliest:
             for e in elements { list.setOffset(at: e.index, Int64(RD_KAFKA_OFFSET_BEGINNING)) }
-            return setFloors(Dictionary(uniqueKeysWithValues: elements.map { ($0.topicPartition, Int64(0)) }))
+            return floors(0)
         case .latest:
             for e in elements { list.setOffset(at: e.index, Int64(RD_KAFKA_OFFSET_END)) }
-            clearFloors(elements.map(\.topicPartition))
+            return floors(nil)
         case .offset(let offset):
             let target = max(0, offset)
             for e in elements { list.setOffset(at: e.index, target) }
-            return setFloors(Dictionary(uniqueKeysWithValues: elements.map { ($0.topicPartition, target) }))
+            return floors(target)
         case .timestampMs(let ts):
             let offsets = try RDOffsets.forTimestamp(client, elements.map(\.topicPartition), timestampMs: ts, timeoutMs: requestTimeoutMs)
             for e in elements { list.setOffset(at: e.index, offsets[e.topicPartition] ?? Int64(RD_KAFKA_OFFSET_END)) }
-            clearFloors(elements.map(\.topicPartition))
+            return floors(nil)
         }
-        return [:]
     }
 
     /// Records below a partition's floor are skipped, and each delivered record raises it past
@@ -179,13 +182,15 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
     /// record once. librdkafka can fetch a partition twice when it is sought right after its
     /// assignment (the assignment's own start, applied late, restarts the fetch): the floor
     /// drops the second copy.
-    private func setFloors(_ floors: [TopicPartition: Int64]) -> [TopicPartition: Int64] {
-        shared.withLock { s in s.floors.merge(floors) { $1 } }
-        return floors
+    private func applyFloors(_ floors: [TopicPartition: Int64?]) {
+        shared.withLock { s in
+            for (tp, floor) in floors { s.floors[tp] = floor }
+        }
     }
 
-    private func clearFloors(_ partitions: [TopicPartition]) {
-        shared.withLock { s in for tp in partitions { s.floors.removeValue(forKey: tp) } }
+    /// The floors and revocations to filter records by, as they are now.
+    private func currentFilters() -> Filters {
+        shared.withLock { Filters(floors: $0.floors, revoking: $0.revoking) }
     }
 
     // MARK: Rebalance (on `queue`, inside rd_kafka_consumer_poll / consumer_close)
@@ -196,7 +201,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             do {
-                try position(list, for: configuration.start)
+                applyFloors(try position(list, for: configuration.start))
             } catch {
                 logger.warning("positioning assigned partitions failed, using committed offsets: \(error)")
                 for e in list.elements { list.setOffset(at: e.index, Int64(RD_KAFKA_OFFSET_INVALID)) }
@@ -303,7 +308,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         let rk = client.handle
         let maxBatch = configuration.maxBatchSize
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(timeoutMs))
-        var filters = shared.withLock { Filters(floors: $0.floors, revoking: $0.revoking) }
+        var filters = currentFilters()
         if batchBuffer == nil { batchBuffer = .allocate(capacity: maxBatch) }
         let buffer = batchBuffer!
         if consumerQueue == nil { consumerQueue = rd_kafka_queue_get_consumer(rk) }
@@ -315,7 +320,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
                 let n = consumerQueue.map { rd_kafka_consume_batch_queue($0, 0, buffer, room) } ?? 0
                 if n > 0 {
                     // Seek (another thread) may have moved floors; a rebalance callback may have run.
-                    filters = shared.withLock { Filters(floors: $0.floors, revoking: $0.revoking) }
+                    filters = currentFilters()
                     defer { writeBack(&filters) }
                     for i in 0..<n {
                         guard let message = buffer[i] else { continue }
@@ -328,7 +333,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
                     if remaining <= .zero { return true }
                     let waitMs = Int32(clamping: max(1, min(50, RDKafka.milliseconds(remaining))))
                     guard let message = rd_kafka_consumer_poll(rk, waitMs) else { return false }
-                    filters = shared.withLock { Filters(floors: $0.floors, revoking: $0.revoking) }
+                    filters = currentFilters()
                     defer {
                         rd_kafka_message_destroy(message)
                         writeBack(&filters)
@@ -497,8 +502,8 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
                 if let refusal = list.elements.first(where: { $0.err != RD_KAFKA_RESP_ERR_NO_ERROR })?.err { return refusal }
                 // Taken before the seek, from the old position: the new one re-fetches what counts.
                 dropBuffered(partition)
-                // Records delivered since `position` may have raised the floor: the seek sets it.
-                if !floors.isEmpty { _ = setFloors(floors) }
+                // Set with the seek, under the lock: no record taken before it can raise the floor.
+                applyFloors(floors)
                 return nil
             }
         }
