@@ -39,12 +39,16 @@ public struct GatewayDependencies: Sendable {
     public var jwt: JWTVerifier?
     /// Monotonic nanoseconds for the rate limiter's buckets; tests pass a clock they move by hand.
     public var rateLimitClock: @Sendable () -> UInt64
+    /// The wall clock credentials are checked against (API key expiry, JWT `exp`/`nbf`); tests
+    /// pass one they move by hand.
+    public var authClock: @Sendable () -> Date
     public var logger: Logger
 
     public init(
         log: any EventLog, store: any ProjectionStore, catalog: TopicCatalog, projectors: [any Projector], access: AccessService,
         metrics: GatewayMetrics = GatewayMetrics(), jwt: JWTVerifier? = nil,
-        rateLimitClock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }, logger: Logger
+        rateLimitClock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds },
+        authClock: @escaping @Sendable () -> Date = Date.init, logger: Logger
     ) {
         self.log = log
         self.store = store
@@ -54,6 +58,7 @@ public struct GatewayDependencies: Sendable {
         self.metrics = metrics
         self.jwt = jwt
         self.rateLimitClock = rateLimitClock
+        self.authClock = authClock
         self.logger = logger
     }
 }
@@ -67,7 +72,8 @@ public func buildGatewayRouters(
 ) -> (http: Router<GatewayContext>, webSocket: Router<GatewayContext>) {
     let router = Router(context: GatewayContext.self)
     router.add(middleware: GatewayMiddleware(metrics: dependencies.metrics, maxHeaderBytes: configuration.maxHeaderBytes))
-    let authenticator = Authenticator(access: dependencies.access, adminKey: configuration.adminKey, jwt: dependencies.jwt)
+    let authenticator = Authenticator(
+        access: dependencies.access, adminKey: configuration.adminKey, jwt: dependencies.jwt, now: dependencies.authClock)
     let routes = RouteRegistrar(
         router: router, routeGuard: RouteGuard(authenticator: authenticator, limiter: RateLimiter(policy: configuration.rateLimits, now: dependencies.rateLimitClock)))
     let logger = dependencies.logger

@@ -28,11 +28,13 @@ final class Harness: Sendable {
     let access: AccessService
     let configuration: GatewayConfiguration
     let metrics = GatewayMetrics()
-    /// The rate limiter's clock: real time unless a test moves it by hand (`advanceClock`).
+    /// The rate limiter's and the authenticator's clocks: real time unless a test moves them by
+    /// hand (`advanceClock`).
     private let manualClock: ManualClock?
 
-    /// `manualClock`: the rate limiter sees time stand still except when `advanceClock` moves
-    /// it, so bucket tests do not depend on how fast the machine runs them.
+    /// `manualClock`: the rate limiter and the credential checks see time stand still except
+    /// when `advanceClock` moves it, so bucket and expiry tests do not depend on how fast the
+    /// machine runs them.
     init(
         directory: TemporaryDirectory? = nil, manualClock: Bool = false, configure: (inout GatewayConfiguration) -> Void = { _ in }
     ) async throws {
@@ -63,7 +65,7 @@ final class Harness: Sendable {
         let dependencies = GatewayDependencies(
             log: log, store: store, catalog: catalog, projectors: projectors.filter { $0.name != "dedupe" }, access: access, metrics: metrics,
             jwt: jwt, rateLimitClock: { [manualClock] in manualClock?.nanoseconds ?? DispatchTime.now().uptimeNanoseconds },
-            logger: quietLogger())
+            authClock: { [manualClock] in manualClock?.date ?? Date() }, logger: quietLogger())
         return buildGateway(configuration: configuration, dependencies: dependencies, services: [access] + services)
     }
 
@@ -112,11 +114,15 @@ final class Harness: Sendable {
     }
 }
 
-/// Monotonic nanoseconds that move only when told to.
+/// Time that moves only when told to: monotonic nanoseconds, and a wall clock that starts at
+/// the real time of its creation.
 final class ManualClock: Sendable {
-    private let now = Mutex<UInt64>(1_000_000_000)
+    private static let startNanoseconds: UInt64 = 1_000_000_000
+    private let now = Mutex<UInt64>(startNanoseconds)
+    private let start = Date()
 
     var nanoseconds: UInt64 { now.withLock { $0 } }
+    var date: Date { start.addingTimeInterval(Double(nanoseconds - Self.startNanoseconds) / 1e9) }
 
     func advance(by duration: Duration) {
         let (seconds, attoseconds) = duration.components
