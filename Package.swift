@@ -127,7 +127,7 @@ let package = Package(
             dependencies: ["KeelCore", "KeelLog", "KeelKafka", "KeelTestSupport"]
         ),
         .testTarget(name: "KeelCLITests", dependencies: ["KeelCore", "KeelTestSupport"]),
-        .testTarget(name: "KeelStoreTests", dependencies: ["KeelCore", "KeelStore", "KeelTestSupport"]),
+        .testTarget(name: "KeelStoreTests", dependencies: ["KeelCore", "KeelStore", "KeelSQLite", "KeelTestSupport"]),
         .testTarget(name: "KeelMongoTests", dependencies: ["KeelCore", "KeelStore", "KeelMongo", "KeelTestSupport"]),
         .testTarget(
             name: "ProjectionStoreConformanceTests",

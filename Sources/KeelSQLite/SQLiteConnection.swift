@@ -88,15 +88,21 @@ package final class SQLiteConnection<Failure: SQLiteFailure> {
     package var changes: Int { Int(sqlite3_changes64(handle)) }
 
     /// Runs `body` inside a read transaction so that several statements see one snapshot.
+    /// `BEGIN` and `COMMIT` are prepared once per connection: this runs on every look-up.
     package func readTransaction<T>(_ body: () throws(Failure) -> T) throws(Failure) -> T {
-        try execute("BEGIN")
+        try run(statement("BEGIN"))
         do {
             let result = try body()
-            try execute("COMMIT")
+            try run(statement("COMMIT"))
             return result
         } catch {
             try? execute("ROLLBACK")
             throw error
         }
+    }
+
+    private func run(_ statement: SQLiteStatement<Failure>) throws(Failure) {
+        defer { statement.reset() }
+        _ = try statement.step()
     }
 }

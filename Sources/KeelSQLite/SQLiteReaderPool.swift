@@ -2,8 +2,9 @@ import Foundation
 import Logging
 
 /// A few dedicated threads, each with its own read-only SQLite connection, that serve reads so
-/// that no SQLite call ever blocks Swift's cooperative thread pool. WAL mode lets them read
-/// beside the writer.
+/// that a scan or a query never blocks Swift's cooperative thread pool. WAL mode lets them read
+/// beside the writer. (Point look-ups borrow a connection on the caller's thread instead:
+/// `SQLiteInlineReaders`.)
 ///
 /// NOTE `@unchecked Sendable`: the mutable state (`jobs`, `stopping`, `running`) is only touched
 /// while holding `condition`; connections never leave the thread that opened them.

@@ -250,6 +250,16 @@ import Testing
         #expect(uuid.uuidString.lowercased().dropFirst(14).first == "7")
     }
 
+    @Test func lowercasedStringIsTheCanonicalFormInLowercase() {
+        let generator = UUIDv7Generator()
+        var samples = (0..<200).map { _ in generator.next() }
+        samples += [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)), UUID(uuidString: "FFFFFFFF-FFFF-7FFF-BFFF-FFFFFFFFFFFF")!]
+        samples.append(UUID(uuidString: "0123ABCD-89EF-4A5B-9C0D-E1F2A3B4C5D6")!)
+        for uuid in samples {
+            #expect(uuid.lowercasedString == uuid.uuidString.lowercased())
+        }
+    }
+
     @Test func strictlyIncreasingWithinAMillisecondAndAcrossClockSteps() {
         let generator = UUIDv7Generator()
         let fixed = Date(timeIntervalSince1970: 1_900_000_000)

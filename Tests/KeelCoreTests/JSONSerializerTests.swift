@@ -30,6 +30,8 @@ import Testing
     @Test func sortsKeysByUTF8Bytes() {
         let value: JSONValue = .object(["é": .int(1), "z": .int(2), "Z": .int(3), "😀": .int(4)])
         #expect(value.jsonString == #"{"Z":3,"z":2,"é":1,"😀":4}"#)
+        let prefixes: JSONValue = .object(["ab": .int(1), "": .int(2), "a": .int(3), "a\u{0}": .int(4), "b": .int(5)])
+        #expect(prefixes.jsonString == #"{"":2,"a":3,"a\u0000":4,"ab":1,"b":5}"#)
     }
 
     @Test func roundTripsDocuments() throws {

@@ -21,7 +21,13 @@ struct OpsTests {
             let echoed = try await client.call(.get, "/healthz", headers: [HTTPField.Name("X-Request-Id")!: "abc-123"])
             #expect(echoed.headers[HTTPField.Name("X-Request-Id")!] == "abc-123")
             #expect(try await client.call(.get, "/healthz").headers[HTTPField.Name("X-Request-Id")!]?.isEmpty == false)
+            // Invented methods are counted under one label, so a client cannot grow the registry.
+            #expect(try await client.call(HTTPRequest.Method("BREW")!, "/healthz").status == .methodNotAllowed)
+            #expect(try await client.call(HTTPRequest.Method("BREW")!, "/healthz").status == .methodNotAllowed)
             let metrics = try await client.call(.get, "/metrics").body.text
+            #expect(metrics.contains(#"keel_gateway_http_requests_total{route="unmatched",method="OTHER",status="405"} 2"#))
+            #expect(!metrics.contains("BREW"))
+            #expect(metrics.contains(#"keel_gateway_http_requests_total{route="/healthz",method="GET",status="200"}"#))
             #expect(metrics.contains("keel_gateway_events_accepted_total 1"))
             #expect(metrics.contains("keel_gateway_events_deduplicated_total 1"))
             #expect(metrics.contains("keel_gateway_events_rejected_total 1"))

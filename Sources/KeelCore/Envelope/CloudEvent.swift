@@ -40,7 +40,7 @@ public struct CloudEvent: Sendable, Hashable {
 
     /// A new event. `id` defaults to a fresh lowercase UUIDv7 (time-ordered, so ids sort by creation).
     public init(
-        id: String = UUIDv7.generate().uuidString.lowercased(),
+        id: String = UUIDv7.generate().lowercasedString,
         source: String,
         type: String,
         specversion: String = CloudEvent.supportedSpecVersion,
@@ -65,7 +65,7 @@ public struct CloudEvent: Sendable, Hashable {
 
     /// A new JSON event (`datacontenttype` `application/json`).
     public init(
-        id: String = UUIDv7.generate().uuidString.lowercased(),
+        id: String = UUIDv7.generate().lowercasedString,
         source: String,
         type: String,
         subject: String? = nil,

@@ -61,19 +61,41 @@ public final class UUIDv7Generator: Sendable {
             }
             return (state.milliseconds, state.high, state.low)
         }
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for index in 0..<6 {
-            bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index)))
+        var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &uuid) { bytes in
+            for index in 0..<6 {
+                bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index)))
+            }
+            bytes[6] = 0x70 | UInt8(truncatingIfNeeded: high >> 8)
+            bytes[7] = UInt8(truncatingIfNeeded: high)
+            bytes[8] = 0x80 | UInt8(truncatingIfNeeded: low >> 56)
+            for index in 9..<16 {
+                bytes[index] = UInt8(truncatingIfNeeded: low >> (8 * (15 - index)))
+            }
         }
-        bytes[6] = 0x70 | UInt8(truncatingIfNeeded: high >> 8)
-        bytes[7] = UInt8(truncatingIfNeeded: high)
-        bytes[8] = 0x80 | UInt8(truncatingIfNeeded: low >> 56)
-        for index in 9..<16 {
-            bytes[index] = UInt8(truncatingIfNeeded: low >> (8 * (15 - index)))
+        return UUID(uuid: uuid)
+    }
+}
+
+extension UUID {
+    /// The canonical lowercase form (`xxxxxxxx-xxxx-…`), written directly: Foundation's
+    /// `uuidString` is uppercase, and lowercasing it costs a second string on every request.
+    public var lowercasedString: String {
+        withUnsafeBytes(of: uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { buffer in
+                @inline(__always) func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 48 + nibble : 87 + nibble }
+                var out = 0
+                for index in 0..<16 {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        buffer[out] = UInt8(ascii: "-")
+                        out += 1
+                    }
+                    buffer[out] = digit(bytes[index] >> 4)
+                    buffer[out + 1] = digit(bytes[index] & 0xF)
+                    out += 2
+                }
+                return out
+            }
         }
-        return UUID(uuid: (
-            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
-        ))
     }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 extension JSONValue {
     /// Compact JSON text (UTF-8): no whitespace, object keys sorted by their UTF-8 bytes, so equal
     /// values always serialize to identical bytes. Control characters, `"` and `\` are escaped;
@@ -41,7 +47,7 @@ extension JSONValue {
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
-            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            let keys = members.keys.sorted(by: JSONValue.precedesInUTF8)
             for (index, key) in keys.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
                 JSONValue.writeString(key, into: &output)
@@ -53,6 +59,24 @@ extension JSONValue {
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Byte order of the UTF-8 forms, compared in place (`String`'s own `<` orders by Unicode
+    /// scalars after normalisation, which is not byte order; the generic `UTF8View` comparison is
+    /// several times slower, and this runs for every key of every serialized object).
+    static func precedesInUTF8(_ left: String, _ right: String) -> Bool {
+        var left = left
+        var right = right
+        return left.withUTF8 { l in
+            right.withUTF8 { r in
+                let common = min(l.count, r.count)
+                if common > 0, let lb = l.baseAddress, let rb = r.baseAddress {
+                    let order = memcmp(lb, rb, common)
+                    if order != 0 { return order < 0 }
+                }
+                return l.count < r.count
+            }
+        }
+    }
 
     private static func writeString(_ string: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))

@@ -230,7 +230,7 @@ struct AccessController {
         }
     }
 
-    static func newID() -> String { UUIDv7.generate().uuidString.lowercased() }
+    static func newID() -> String { UUIDv7.generate().lowercasedString }
 
     static func json(_ tenant: TenantState) -> JSONValue {
         var members: [String: JSONValue] = [

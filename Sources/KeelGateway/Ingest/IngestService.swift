@@ -119,22 +119,23 @@ public struct IngestService: Sendable {
             }
         }
         let started = ContinuousClock().now
+        func accept(_ produced: [(Int, RecordCoordinates)]) {
+            for (index, coordinates) in produced {
+                let event = prepared[index].event
+                dedupe.complete(keys[index], at: coordinates, acceptedAtMs: nowMs)
+                results[index] = IngestResult(id: event.id, source: event.source, type: event.type, coordinates: coordinates, duplicate: false)
+            }
+        }
         do {
-            try await withThrowingTaskGroup(of: [(Int, RecordCoordinates)].self) { group in
-                for (topic, indices) in byTopic {
-                    group.addTask {
-                        let records = indices.map { OutgoingRecord(prepared[$0].event) }
-                        let coordinates = try await log.produce(records, to: topic)
-                        return Array(zip(indices, coordinates))
+            if byTopic.count == 1, let (topic, indices) = byTopic.first {
+                // The common case (one event, or a batch for one topic) needs no child task.
+                accept(try await produce(indices, of: prepared, to: topic))
+            } else if !byTopic.isEmpty {
+                try await withThrowingTaskGroup(of: [(Int, RecordCoordinates)].self) { group in
+                    for (topic, indices) in byTopic {
+                        group.addTask { try await produce(indices, of: prepared, to: topic) }
                     }
-                }
-                for try await produced in group {
-                    for (index, coordinates) in produced {
-                        let event = prepared[index].event
-                        dedupe.complete(keys[index], at: coordinates, acceptedAtMs: nowMs)
-                        results[index] = IngestResult(
-                            id: event.id, source: event.source, type: event.type, coordinates: coordinates, duplicate: false)
-                    }
+                    for try await produced in group { accept(produced) }
                 }
             }
         } catch {
@@ -145,11 +146,17 @@ public struct IngestService: Sendable {
                 .unavailable, "the log did not acknowledge the events (\(error)); events without coordinates were not accepted, retry them",
                 extensions: ["accepted": .array(results.compactMap { $0?.json })])
         }
-        metrics.observeProduce(started.duration(to: ContinuousClock().now))
+        if !byTopic.isEmpty { metrics.observeProduce(started.duration(to: ContinuousClock().now)) }
         let final = results.map { $0! }
         let duplicates = final.filter(\.duplicate).count
         metrics.eventsAccepted(final.count - duplicates)
         metrics.eventsDeduplicated(duplicates)
         return final
+    }
+
+    private func produce(_ indices: [Int], of prepared: [(topic: String, event: CloudEvent)], to topic: String) async throws -> [(Int, RecordCoordinates)] {
+        let records = indices.map { OutgoingRecord(prepared[$0].event) }
+        let coordinates = try await log.produce(records, to: topic)
+        return Array(zip(indices, coordinates))
     }
 }

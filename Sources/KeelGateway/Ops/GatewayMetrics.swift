@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// The gateway's Prometheus metrics, in its own registry (nothing global is bootstrapped, so
 /// several gateways — tests, benchmarks — can live in one process).
@@ -16,6 +17,19 @@ public final class GatewayMetrics: Sendable {
     private let rejected: Counter
     private let deduplicated: Counter
     private let produceLatency: DurationHistogram
+    /// The per-request series, resolved once per label set: the registry's own lookup builds
+    /// label arrays and takes its lock on every call.
+    private let requestSeries = Mutex<[RequestLabels: (count: Counter, duration: DurationHistogram)]>([:])
+
+    private struct RequestLabels: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
+
+    /// Methods outside this set are counted as `OTHER`, so a client cannot grow the registry by
+    /// inventing methods.
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
     public init() {
         accepted = registry.makeCounter(descriptor: Self.name("events_accepted", "total", "Events appended to the log."))
@@ -34,14 +48,22 @@ public final class GatewayMetrics: Sendable {
 
     /// Counts a finished request and its latency, by route template and status.
     func observeRequest(route: String, method: String, status: Int, duration: Duration) {
-        registry.makeCounter(
-            descriptor: Self.name("http_requests", "total", "HTTP requests by route, method and status."),
-            labels: [("route", route), ("method", method), ("status", String(status))]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.name("http_request_duration", "seconds", "HTTP request latency by route and method."),
-            labels: [("route", route), ("method", method)], buckets: Self.latencyBuckets
-        ).record(duration)
+        let labels = RequestLabels(route: route, method: Self.knownMethods.contains(method) ? method : "OTHER", status: status)
+        let series = requestSeries.withLock { cache in
+            if let series = cache[labels] { return series }
+            let series = (
+                count: registry.makeCounter(
+                    descriptor: Self.name("http_requests", "total", "HTTP requests by route, method and status."),
+                    labels: [("route", labels.route), ("method", labels.method), ("status", String(status))]),
+                duration: registry.makeDurationHistogram(
+                    descriptor: Self.name("http_request_duration", "seconds", "HTTP request latency by route and method."),
+                    labels: [("route", labels.route), ("method", labels.method)], buckets: Self.latencyBuckets)
+            )
+            cache[labels] = series
+            return series
+        }
+        series.count.increment()
+        series.duration.record(duration)
     }
 
     /// Sets a projection's lag (records behind the log's end, summed over its partitions).

@@ -14,8 +14,9 @@ import Synchronization
 ///   `.everyCommit`); a crash keeps all of a batch or none of it.
 /// - Exactly one writer process per directory (`DIR/writer.lock`); any number of `.readOnly`
 ///   instances beside it.
-/// - No SQLite call runs on Swift's cooperative pool: writes on the writer thread, reads on
-///   reader threads; callers suspend.
+/// - Writes run on the writer thread and queries on reader threads; callers suspend. Look-ups by
+///   `_id` (`find`), a few index probes each, run on the caller's thread with a borrowed
+///   connection (`SQLiteInlineReaders`), and on a reader thread when none is free.
 public final class EmbeddedProjectionStore: ProjectionStore {
     public let description: String
     public let directory: String
@@ -23,6 +24,7 @@ public final class EmbeddedProjectionStore: ProjectionStore {
 
     let logger: Logger
     let readers: ReaderPool
+    let inlineReaders: InlineReaders
     let writer: StoreWriter?
     private let lockFD: Int32
     private let closed = Atomic<Bool>(false)
@@ -80,6 +82,7 @@ public final class EmbeddedProjectionStore: ProjectionStore {
             }
         }
         readers = ReaderPool(databasePath: databasePath, threads: options.readerThreads, label: "store", logger: logger)
+        inlineReaders = InlineReaders(databasePath: databasePath, limit: options.readerThreads)
         logger.debug("embedded store opened", metadata: ["directory": "\(directory)", "mode": "\(options.mode)"])
     }
 
@@ -126,29 +129,31 @@ public final class EmbeddedProjectionStore: ProjectionStore {
     // MARK: Reading
 
     public func find(_ target: CollectionSet, collection: String, id: String) async throws -> Document? {
-        try checkOpen()
-        let now = StoreSchema.nowMs()
-        return try await readers.run { db throws(StoreError) in
-            try StoreQueries.find(db, collection: target.physicalName(collection), id: id, now: now)
-        }
+        try await find(target, collection: collection, ids: [id])[id]
     }
 
-    /// One reader job and one read transaction for all of them.
+    /// One read transaction for all of them, on the caller's thread when a connection is free.
     public func find(_ target: CollectionSet, collection: String, ids: [String]) async throws -> [String: Document] {
         try checkOpen()
         if ids.isEmpty { return [:] }
         let now = StoreSchema.nowMs()
-        return try await readers.run { db throws(StoreError) in
-            try db.readTransaction { () throws(StoreError) -> [String: Document] in
+        let physical = target.physicalName(collection)
+        let lookUp = { @Sendable (db: SQLiteConnection) throws(StoreError) -> [String: Document] in
+            if ids.count == 1 {  // one statement is its own snapshot
+                return try StoreQueries.find(db, collection: physical, id: ids[0], now: now).map { [ids[0]: $0] } ?? [:]
+            }
+            return try db.readTransaction { () throws(StoreError) -> [String: Document] in
                 var found: [String: Document] = [:]
                 for id in ids where found[id] == nil {
-                    if let document = try StoreQueries.find(db, collection: target.physicalName(collection), id: id, now: now) {
+                    if let document = try StoreQueries.find(db, collection: physical, id: id, now: now) {
                         found[id] = document
                     }
                 }
                 return found
             }
         }
+        if let found = try inlineReaders.read(lookUp) { return found }
+        return try await readers.run(lookUp)
     }
 
     public func query(_ query: DocumentQuery) async throws -> DocumentPage {
@@ -204,6 +209,7 @@ public final class EmbeddedProjectionStore: ProjectionStore {
     public func shutdown() async throws {
         guard closed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         await writer?.stop()
+        inlineReaders.close()
         await readers.stop()
         WriterLock.release(lockFD)
         logger.debug("embedded store closed", metadata: ["directory": "\(directory)"])

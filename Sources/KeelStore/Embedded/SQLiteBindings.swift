@@ -5,6 +5,7 @@ import KeelSQLite
 typealias SQLiteConnection = KeelSQLite.SQLiteConnection<StoreError>
 typealias SQLiteStatement = KeelSQLite.SQLiteStatement<StoreError>
 typealias ReaderPool = KeelSQLite.SQLiteReaderPool<StoreError>
+typealias InlineReaders = KeelSQLite.SQLiteInlineReaders<StoreError>
 
 extension StoreError: SQLiteFailure {
     /// Constraint violations are `.duplicateKey` (the only constraints are unique keys), a file

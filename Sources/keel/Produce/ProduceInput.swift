@@ -39,7 +39,7 @@ enum ProduceInput {
             fields[attribute] = value
         }
         fields["specversion"] = .string("1.0")
-        fields["id"] = fields["id"] ?? .string(UUIDv7.generate(now: now).uuidString.lowercased())
+        fields["id"] = fields["id"] ?? .string(UUIDv7.generate(now: now).lowercasedString)
         fields["source"] = fields["source"] ?? .string(defaultSource)
         fields["time"] = fields["time"] ?? .string(RFC3339.format(now))
         if fields["data"] != nil, fields["datacontenttype"] == nil {
