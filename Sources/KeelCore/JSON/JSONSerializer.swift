@@ -78,6 +78,12 @@ extension JSONValue {
         }
     }
 
+    /// Appends `string` as a JSON string literal (quoted and escaped, as `serialized()` does),
+    /// for callers that write a fixed-shape object directly.
+    public static func appendString(_ string: String, to output: inout [UInt8]) {
+        writeString(string, into: &output)
+    }
+
     private static func writeString(_ string: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         for byte in string.utf8 {

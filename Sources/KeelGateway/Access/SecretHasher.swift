@@ -21,27 +21,44 @@ public enum SecretHasher {
         return hash(secret: secret, using: &rng)
     }
 
-    /// Does `secret` hash to `stored`? Constant-time in the digest comparison.
+    /// Does `secret` hash to `stored`? Constant-time in the digest comparison. Runs on every
+    /// request, so it hashes and compares in place, without building strings.
     public static func verify(secret: String, against stored: SecretHash) -> Bool {
         guard stored.algorithm == "sha256" else { return false }
-        let computed = Array(digest(secret: secret, saltHex: stored.salt).utf8)
-        let expected = Array(stored.digest.utf8)
-        guard computed.count == expected.count else { return false }
-        var difference: UInt8 = 0
-        for index in computed.indices { difference |= computed[index] ^ expected[index] }
-        return difference == 0
+        let computed = digestBytes(secret: secret, saltHex: stored.salt)
+        var expected = stored.digest
+        return expected.withUTF8 { expectedHex in
+            computed.withUnsafeBytes { bytes in
+                guard expectedHex.count == bytes.count * 2 else { return false }
+                var difference: UInt8 = 0
+                for index in 0..<bytes.count {
+                    difference |= hexDigits[Int(bytes[index] >> 4)] ^ expectedHex[2 * index]
+                    difference |= hexDigits[Int(bytes[index] & 0x0f)] ^ expectedHex[2 * index + 1]
+                }
+                return difference == 0
+            }
+        }
     }
 
     static func digest(secret: String, saltHex: String) -> String {
-        var hasher = SHA256()
-        hasher.update(data: Array(saltHex.utf8))
-        hasher.update(data: [0])
-        hasher.update(data: Array(secret.utf8))
-        return hex(Array(hasher.finalize()))
+        hex(Array(digestBytes(secret: secret, saltHex: saltHex)))
     }
 
+    /// SHA-256 of the salt's hex text, a zero byte, and the secret.
+    private static func digestBytes(secret: String, saltHex: String) -> SHA256.Digest {
+        var hasher = SHA256()
+        var salt = saltHex
+        salt.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
+        var secret = secret
+        secret.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        return hasher.finalize()
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
+        let digits = hexDigits
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)
         for byte in bytes {

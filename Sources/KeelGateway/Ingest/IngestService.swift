@@ -13,6 +13,26 @@ public struct IngestResult: Sendable, Hashable {
     /// Accepted before within the dedupe window: not appended again; these are the original coordinates.
     public var duplicate: Bool
 
+    /// The same object as `json`, serialized directly (keys in the same sorted order): this is
+    /// the body of every single-event 202.
+    public func appendJSON(to output: inout [UInt8]) {
+        output.append(contentsOf: #"{"duplicate":"#.utf8)
+        output.append(contentsOf: (duplicate ? "true" : "false").utf8)
+        output.append(contentsOf: #","id":"#.utf8)
+        JSONValue.appendString(id, to: &output)
+        output.append(contentsOf: #","offset":"#.utf8)
+        output.append(contentsOf: String(coordinates.offset).utf8)
+        output.append(contentsOf: #","partition":"#.utf8)
+        output.append(contentsOf: String(coordinates.partition).utf8)
+        output.append(contentsOf: #","source":"#.utf8)
+        JSONValue.appendString(source, to: &output)
+        output.append(contentsOf: #","topic":"#.utf8)
+        JSONValue.appendString(coordinates.topic, to: &output)
+        output.append(contentsOf: #","type":"#.utf8)
+        JSONValue.appendString(type, to: &output)
+        output.append(UInt8(ascii: "}"))
+    }
+
     public var json: JSONValue {
         .object([
             "id": .string(id), "source": .string(source), "type": .string(type), "topic": .string(coordinates.topic),

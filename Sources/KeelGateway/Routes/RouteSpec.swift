@@ -63,10 +63,23 @@ public struct RouteSpec: Sendable, Hashable {
     }
 
     /// Does a concrete request path fit this template (ignoring the method)?
+    /// Empty segments (`//`) are ignored on both sides, as the router does. Runs for every request
+    /// (its metrics label), so it walks both paths' bytes without splitting them into strings.
     public func matches(path requestPath: Substring) -> Bool {
-        let requested = requestPath.split(separator: "/", omittingEmptySubsequences: true)
-        guard requested.count == segments.count else { return false }
-        return zip(segments, requested).allSatisfy { template, actual in template.hasPrefix("{") || template == actual }
+        let slash = UInt8(ascii: "/")
+        var template = path.utf8[...]
+        var actual = requestPath.utf8[...]
+        while true {
+            template = template.drop { $0 == slash }
+            actual = actual.drop { $0 == slash }
+            if template.isEmpty || actual.isEmpty { return template.isEmpty && actual.isEmpty }
+            let templateEnd = template.firstIndex(of: slash) ?? template.endIndex
+            let actualEnd = actual.firstIndex(of: slash) ?? actual.endIndex
+            let isParameter = template.first == UInt8(ascii: "{")
+            if !isParameter && !template[..<templateEnd].elementsEqual(actual[..<actualEnd]) { return false }
+            template = template[templateEnd...]
+            actual = actual[actualEnd...]
+        }
     }
 
     private var segments: [String] { path.split(separator: "/").map(String.init) }

@@ -22,6 +22,8 @@ struct IngestBenchCommand: AsyncParsableCommand {
 
     @Option(help: "Seconds per measurement.") var seconds: Double = 5
     @Option(help: "Concurrent connections of the load generator.") var connections: Int = 32
+    @Option(help: "Slices per measurement: the bare endpoint and the gateway take turns, so both see the same machine.")
+    var rounds: Int = 5
     @Option(name: .customLong("batch-size"), help: "Events per batch request.") var batchSize: Int = 100
     @Option(help: "text or json") var format: OutputFormat = .text
     @Option(help: "all: the gateway and every projector in one process, as `keel serve` runs by default; gateway: the gateway role alone (projectors elsewhere).")
@@ -43,11 +45,24 @@ struct IngestBenchCommand: AsyncParsableCommand {
         var failures: Int
 
         var requestRate: Double { Double(requests) / seconds }
+
+        /// Two slices of the same target and mode as one measurement.
+        func adding(_ other: Measurement) -> Measurement {
+            Measurement(
+                target: target, mode: mode, requests: requests + other.requests, events: events + other.events,
+                seconds: seconds + other.seconds, latencies: latencies + other.latencies, failures: failures + other.failures)
+        }
         var eventRate: Double { Double(events) / seconds }
         func percentile(_ p: Double) -> Double {
             guard !latencies.isEmpty else { return 0 }
             let sorted = latencies.sorted()
             return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+        }
+    }
+
+    func validate() throws {
+        guard seconds > 0, connections >= 1, rounds >= 1, batchSize >= 1 else {
+            throw ValidationError("--seconds must be positive and --connections, --rounds and --batch-size at least 1")
         }
     }
 
@@ -84,10 +99,18 @@ struct IngestBenchCommand: AsyncParsableCommand {
             do {
                 let token = try await Self.producerKey(client: client, port: gatewayPort, adminKey: adminKey)
                 let targets = gatewayOnly ? [("gateway", gatewayPort)] : [("bare", barePort), ("gateway", gatewayPort)]
-                for (target, port) in targets {
-                    for batch in singleOnly ? [1] : [1, batchSize] {
-                        results.append(try await measure(client: client, target: target, port: port, token: token, batch: batch))
+                // The targets take turns, `rounds` slices each, so that a change in the machine's
+                // speed during the run (other tenants of the host) weighs on both alike.
+                let slice = seconds / Double(rounds)
+                for batch in singleOnly ? [1] : [1, batchSize] {
+                    var merged: [String: Measurement] = [:]
+                    for _ in 0..<rounds {
+                        for (target, port) in targets {
+                            let part = try await measure(client: client, target: target, port: port, token: token, batch: batch, seconds: slice)
+                            merged[target] = merged[target].map { $0.adding(part) } ?? part
+                        }
                     }
+                    results += targets.compactMap { merged[$0.0] }
                 }
                 try await client.shutdown()
             } catch {
@@ -102,7 +125,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
         report(results)
     }
 
-    private func measure(client: HTTPClient, target: String, port: Int, token: String, batch: Int) async throws -> Measurement {
+    private func measure(client: HTTPClient, target: String, port: Int, token: String, batch: Int, seconds: Double) async throws -> Measurement {
         let mode = batch == 1 ? "single" : "batch \(batch)"
         let deadline = ContinuousClock().now + .milliseconds(Int64(seconds * 1000))
         let started = ContinuousClock().now
@@ -186,10 +209,12 @@ struct IngestBenchCommand: AsyncParsableCommand {
         switch format {
         case .json:
             Output.json(.object([
-                "roles": .string(roles.rawValue), "connections": .int(Int64(connections)), "seconds": .double(seconds), "results": .array(json),
+                "roles": .string(roles.rawValue), "connections": .int(Int64(connections)), "seconds": .double(seconds),
+                "rounds": .int(Int64(rounds)), "results": .array(json),
             ]))
         case .text:
-            Output.line("keel bench ingest — roles \(roles.rawValue), \(connections) connections, \(seconds) s per run, embedded log, loopback")
+            Output.line(
+                "keel bench ingest — roles \(roles.rawValue), \(connections) connections, \(seconds) s per target and mode in \(rounds) alternating slices, embedded log, loopback")
             Output.line(Table.render(header: ["TARGET", "MODE", "REQ/S", "EVENTS/S", "P50 MS", "P99 MS", "VS BARE", "FAILED", "TARGET"], rows: rows))
         }
     }
