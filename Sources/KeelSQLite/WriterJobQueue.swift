@@ -50,7 +50,15 @@ package final class WriterJobQueue<Job>: @unchecked Sendable {
 
     /// Writer thread: waits for jobs, a stop request, or `deadline` (when given). Returns every
     /// pending job, and `exit` when a stop was asked and nothing is left to do.
-    package func take(until deadline: ContinuousClock.Instant?) -> (jobs: [Job], exit: Bool) {
+    ///
+    /// `linger` first sleeps that long without taking jobs, so more of them share the next
+    /// commit. It is a plain sleep, not a wait on `condition`: callers enqueueing meanwhile do
+    /// not wake the writer once per job.
+    package func take(until deadline: ContinuousClock.Instant?, linger: Duration? = nil) -> (jobs: [Job], exit: Bool) {
+        if let linger, linger > .zero {
+            let (seconds, attoseconds) = linger.components
+            Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+        }
         condition.lock()
         defer { condition.unlock() }
         while jobs.isEmpty && !stopping {

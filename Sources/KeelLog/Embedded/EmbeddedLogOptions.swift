@@ -38,6 +38,15 @@ public struct EmbeddedLogOptions: Sendable {
     /// query. Records over 64 KiB are not kept.
     public var recentRecordsPerPartition: Int
     public var recentBytesPerPartition: Int
+    /// Group commit under load: after a commit of at least `commitDelayMinimumBatch` jobs, the
+    /// writer waits this long before taking the next batch, so that more requests share one
+    /// commit and its fsync (as PostgreSQL's `commit_delay` and `commit_siblings`). A lone
+    /// request never waits: after a smaller batch the writer takes the next job at once.
+    /// Measured on 2 cores with the gateway at 64 connections (docs/benchmarks.md): 250 µs took
+    /// a commit from about 7 to about 12 requests and single-event ingest up by about 4 %.
+    /// `.zero` turns it off.
+    public var commitDelay: Duration
+    public var commitDelayMinimumBatch: Int
 
     public init(
         mode: Mode = .writer,
@@ -47,7 +56,9 @@ public struct EmbeddedLogOptions: Sendable {
         readerThreads: Int = 2,
         maxRecordBytes: Int = 64 * 1024 * 1024,
         recentRecordsPerPartition: Int = 1024,
-        recentBytesPerPartition: Int = 512 * 1024
+        recentBytesPerPartition: Int = 512 * 1024,
+        commitDelay: Duration = .microseconds(250),
+        commitDelayMinimumBatch: Int = 4
     ) {
         self.mode = mode
         self.fsync = fsync
@@ -57,5 +68,7 @@ public struct EmbeddedLogOptions: Sendable {
         self.maxRecordBytes = maxRecordBytes
         self.recentRecordsPerPartition = max(0, recentRecordsPerPartition)
         self.recentBytesPerPartition = max(0, recentBytesPerPartition)
+        self.commitDelay = max(.zero, commitDelay)
+        self.commitDelayMinimumBatch = max(1, commitDelayMinimumBatch)
     }
 }

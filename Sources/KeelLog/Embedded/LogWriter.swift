@@ -170,8 +170,11 @@ final class LogWriter: @unchecked Sendable {
 
     private func loop() {
         var nextRetention = options.retentionInterval.map { ContinuousClock.now.advanced(by: $0) }
+        var lastBatchSize = 0
         while true {
-            let (batch, stop) = queue.take(until: nextRetention)
+            let busy = lastBatchSize >= options.commitDelayMinimumBatch
+            let (batch, stop) = queue.take(until: nextRetention, linger: busy ? options.commitDelay : nil)
+            lastBatchSize = batch.count
             if stop { break }
             if !batch.isEmpty {
                 process(batch)
