@@ -90,10 +90,10 @@ package final class SQLiteConnection<Failure: SQLiteFailure> {
     /// Runs `body` inside a read transaction so that several statements see one snapshot.
     /// `BEGIN` and `COMMIT` are prepared once per connection: this runs on every look-up.
     package func readTransaction<T>(_ body: () throws(Failure) -> T) throws(Failure) -> T {
-        try run(statement("BEGIN"))
+        try executePrepared("BEGIN")
         do {
             let result = try body()
-            try run(statement("COMMIT"))
+            try executePrepared("COMMIT")
             return result
         } catch {
             try? execute("ROLLBACK")
@@ -101,8 +101,11 @@ package final class SQLiteConnection<Failure: SQLiteFailure> {
         }
     }
 
-    private func run(_ statement: SQLiteStatement<Failure>) throws(Failure) {
-        defer { statement.reset() }
-        _ = try statement.step()
+    /// Runs one statement that returns no rows, prepared once and cached (`execute` parses its
+    /// SQL on every call): for the statements of every transaction, `BEGIN …` and `COMMIT`.
+    package func executePrepared(_ sql: String) throws(Failure) {
+        let prepared = try statement(sql)
+        defer { prepared.reset() }
+        _ = try prepared.step()
     }
 }

@@ -25,6 +25,11 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(Role.producer.permissions == [.ingest])
         #expect(Role.reader.permissions == [.query, .subscribe])
         #expect(Role.permissions(of: [Role]()) == [])
+        for role in Role.allCases {
+            for permission in Permission.allCases {
+                #expect(role.grants(permission) == role.permissions.contains(permission), "\(role) \(permission)")
+            }
+        }
         #expect(Role.permissions(of: [.producer, .reader]) == [.ingest, .query, .subscribe])
         #expect(Role.permissions(of: [.producer, .producer]) == [.ingest])
         #expect(!Role.operator.permissions.contains(.manageKeys))

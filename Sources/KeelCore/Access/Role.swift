@@ -41,6 +41,17 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
         }
     }
 
+    /// Does this role grant `permission`? The same answer as `permissions.contains`, without
+    /// building a set (it is asked on every request).
+    public func grants(_ permission: Permission) -> Bool {
+        switch self {
+        case .admin: true
+        case .operator: permission == .operate || permission == .query
+        case .producer: permission == .ingest
+        case .reader: permission == .query || permission == .subscribe
+        }
+    }
+
     /// The union of the permissions of `roles` (empty for no roles).
     public static func permissions(of roles: some Sequence<Role>) -> Set<Permission> {
         roles.reduce(into: Set<Permission>()) { $0.formUnion($1.permissions) }

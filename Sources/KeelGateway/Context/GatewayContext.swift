@@ -11,8 +11,6 @@ public struct GatewayContext: RequestContext, WebSocketRequestContext {
     public var requestID: String
     /// The authenticated caller; `nil` before authentication and on public routes.
     public var principal: Principal?
-    /// The route's template (e.g. `/v1/tenants/{tenant}/keys`), for metrics and logs.
-    public var routeName: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

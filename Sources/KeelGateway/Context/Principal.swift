@@ -28,7 +28,7 @@ public struct Principal: Sendable, Hashable {
 
     public var permissions: Set<Permission> { Role.permissions(of: roles) }
 
-    public func has(_ permission: Permission) -> Bool { permissions.contains(permission) }
+    public func has(_ permission: Permission) -> Bool { roles.contains { $0.grants(permission) } }
 
     public var isAdmin: Bool { roles.contains(.admin) }
 

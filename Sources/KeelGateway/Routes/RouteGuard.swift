@@ -16,8 +16,9 @@ struct RouteGuard: Sendable {
         var context = context
         let principal = try await authenticator.authenticate(request.headers)
         context.principal = principal
-        context.logger[metadataKey: "principal"] = .string(principal.subject)
-        let decision = limiter.check(caller: principal.subject, tenant: principal.tenant, roles: principal.roles, route: spec.operationID)
+        let subject = principal.subject
+        context.logger[metadataKey: "principal"] = .string(subject)
+        let decision = limiter.check(caller: subject, tenant: principal.tenant, roles: principal.roles, route: spec.operationID)
         if let decision, !decision.allowed {
             throw Problem(
                 .rateLimited, "rate limit of \(decision.limit) requests for \(spec.operationID) reached; retry in \(decision.retryAfterSeconds) s",

@@ -201,7 +201,7 @@ final class LogWriter: @unchecked Sendable {
         var rejections: [(Job, EventLogError)] = []
         deliveries.reserveCapacity(batch.count)
         do {
-            try db.execute("BEGIN IMMEDIATE")
+            try db.executePrepared("BEGIN IMMEDIATE")
             do {
                 for job in batch {
                     do {
@@ -211,7 +211,7 @@ final class LogWriter: @unchecked Sendable {
                     }
                 }
                 try flushPartitionState()
-                try db.execute("COMMIT")
+                try db.executePrepared("COMMIT")
             } catch {
                 try? db.execute("ROLLBACK")
                 throw error

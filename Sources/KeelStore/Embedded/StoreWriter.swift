@@ -89,7 +89,7 @@ final class StoreWriter: @unchecked Sendable {
         var failed: [(Job, StoreError)] = []
         var succeeded: [Job] = []
         do throws(StoreError) {
-            try db.execute("BEGIN IMMEDIATE")
+            try db.executePrepared("BEGIN IMMEDIATE")
         } catch {
             for job in batch { job.fail(error) }
             return
@@ -108,7 +108,7 @@ final class StoreWriter: @unchecked Sendable {
             }
         }
         do throws(StoreError) {
-            try db.execute("COMMIT")
+            try db.executePrepared("COMMIT")
         } catch {
             logger.error("embedded store commit failed, rolled back: \(error)")
             try? db.execute("ROLLBACK")
