@@ -32,11 +32,14 @@ struct RouteGuard: Sendable {
         return (context, decision)
     }
 
+    static let limitHeader = HTTPField.Name("RateLimit-Limit")!
+    static let remainingHeader = HTTPField.Name("RateLimit-Remaining")!
+    static let resetHeader = HTTPField.Name("RateLimit-Reset")!
+
     static func headers(_ decision: RateDecision, retryAfter: Bool) -> HTTPFields {
         var fields: HTTPFields = [
-            HTTPField.Name("RateLimit-Limit")!: String(decision.limit),
-            HTTPField.Name("RateLimit-Remaining")!: String(decision.remaining),
-            HTTPField.Name("RateLimit-Reset")!: String(decision.resetSeconds),
+            Self.limitHeader: String(decision.limit), Self.remainingHeader: String(decision.remaining),
+            Self.resetHeader: String(decision.resetSeconds),
         ]
         if retryAfter { fields[.retryAfter] = String(decision.retryAfterSeconds) }
         return fields

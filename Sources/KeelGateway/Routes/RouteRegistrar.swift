@@ -43,18 +43,23 @@ extension Request {
     /// The whole body, or 413 naming the limit — at once from `Content-Length` when it says so,
     /// otherwise as soon as the streamed body passes it.
     func body(limit: Int) async throws -> ByteBuffer {
-        let tooLarge = Problem(.payloadTooLarge, "the body exceeds the limit of \(limit) bytes", extensions: ["limit": .int(Int64(limit))])
-        if let length = headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge }
+        // Built only when thrown: this runs on every request.
+        func tooLarge() -> Problem {
+            Problem(.payloadTooLarge, "the body exceeds the limit of \(limit) bytes", extensions: ["limit": .int(Int64(limit))])
+        }
+        if let length = headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge() }
         var request = self
         do {
             return try await request.collectBody(upTo: limit)
         } catch is NIOTooManyBytesError {
-            throw tooLarge
+            throw tooLarge()
         }
     }
 
+    static let tenantHeader = HTTPField.Name("X-Keel-Tenant")!
+
     /// The tenant a system-wide admin names: `X-Keel-Tenant` or `?tenant=`.
     var requestedTenant: String? {
-        headers[HTTPField.Name("X-Keel-Tenant")!] ?? query("tenant")
+        headers[Self.tenantHeader] ?? query("tenant")
     }
 }
