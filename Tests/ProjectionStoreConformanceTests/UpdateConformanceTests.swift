@@ -73,6 +73,11 @@ extension ProjectionStoreConformance {
             #expect(many["a"] == (try await p.find("a")))
             #expect(many["c"] == (try await p.find("c")))
             #expect(try await store.find(p.target, collection: p.collection, ids: []).isEmpty)
+            // A long list (the embedded store answers it on a reader thread, short ones inline).
+            let longList = (0..<40).map { "missing-\($0)" } + ["c", "a"]
+            let found = try await store.find(p.target, collection: p.collection, ids: longList)
+            #expect(Set(found.keys) == ["a", "c"])
+            #expect(found["a"] == many["a"])
         }
     }
 

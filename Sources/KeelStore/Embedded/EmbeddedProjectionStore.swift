@@ -15,8 +15,8 @@ import Synchronization
 /// - Exactly one writer process per directory (`DIR/writer.lock`); any number of `.readOnly`
 ///   instances beside it.
 /// - Writes run on the writer thread and queries on reader threads; callers suspend. Look-ups by
-///   `_id` (`find`), a few index probes each, run on the caller's thread with a borrowed
-///   connection (`SQLiteInlineReaders`), and on a reader thread when none is free.
+///   `_id` (`find`) of up to 32 ids, one index probe each, run on the caller's thread with a
+///   borrowed connection (`SQLiteInlineReaders`), and on a reader thread when none is free.
 public final class EmbeddedProjectionStore: ProjectionStore {
     public let description: String
     public let directory: String
@@ -132,7 +132,11 @@ public final class EmbeddedProjectionStore: ProjectionStore {
         try await find(target, collection: collection, ids: [id])[id]
     }
 
-    /// One read transaction for all of them, on the caller's thread when a connection is free.
+    /// Look-ups of at most this many ids run on the caller's thread.
+    static let inlineLookUpLimit = 32
+
+    /// One read transaction for all of them: on the caller's thread when there are at most
+    /// `inlineLookUpLimit` and a connection is free, else on a reader thread.
     public func find(_ target: CollectionSet, collection: String, ids: [String]) async throws -> [String: Document] {
         try checkOpen()
         if ids.isEmpty { return [:] }
@@ -152,7 +156,9 @@ public final class EmbeddedProjectionStore: ProjectionStore {
                 return found
             }
         }
-        if let found = try inlineReaders.read(lookUp) { return found }
+        // A few probes cost less than two thread hops; hundreds (a large batch) would hold a
+        // cooperative thread for milliseconds, so they go to a reader thread.
+        if ids.count <= Self.inlineLookUpLimit, let found = try inlineReaders.read(lookUp) { return found }
         return try await readers.run(lookUp)
     }
 
