@@ -4,13 +4,15 @@ import KeelTestSupport
 import Testing
 
 /// The benchmark's report, not its speed: figures are for docs/benchmarks.md, never asserted.
+/// Runs are kept to a fraction of a second on one connection: the load generator saturates
+/// whatever it is given, and the other suites run beside this one.
 @Suite("keel bench ingest", .serialized)
 struct BenchIngestCommandTests {
     @Test("reports every target and mode, with the gateway's ratio to the bare endpoint and no failed requests")
     func reportShape() throws {
         let keel = KeelProcess(log: "embedded:/nonexistent")
         let result = try keel.run([
-            "bench", "ingest", "--seconds", "0.4", "--rounds", "2", "--connections", "2", "--batch-size", "5", "--format", "json",
+            "bench", "ingest", "--seconds", "0.2", "--rounds", "2", "--connections", "1", "--batch-size", "5", "--format", "json",
         ])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try JSONValue.parse(result.stdout)
@@ -36,7 +38,7 @@ struct BenchIngestCommandTests {
     func allRoles() throws {
         let keel = KeelProcess(log: "embedded:/nonexistent")
         let result = try keel.run([
-            "bench", "ingest", "--roles", "all", "--seconds", "0.3", "--rounds", "1", "--connections", "2", "--single-only", "--gateway-only",
+            "bench", "ingest", "--roles", "all", "--seconds", "0.2", "--rounds", "1", "--connections", "1", "--single-only", "--gateway-only",
             "--format", "json",
         ])
         #expect(result.status == 0, "\(result.stderr)")

@@ -30,14 +30,21 @@ struct WriterJobQueueTests {
     @Test func lingeringGathersJobsEnqueuedMeanwhileIntoOneBatch() async throws {
         let queue = WriterJobQueue<Int>()
         let taken = Taken()
-        _ = take(queue, linger: .seconds(3), into: taken)
-        // Enqueued while the writer lingers, 100 ms apart (without the linger the first would be
-        // taken alone): all of them are taken together, in order.
-        for job in 1...5 {
-            #expect(queue.enqueue(job))
-            try await Task.sleep(for: .milliseconds(100))
+        _ = take(queue, linger: .seconds(5), into: taken)
+        // Enqueued while the writer lingers, 20 ms apart on a thread of their own (without the
+        // linger the first would be taken alone): all of them are taken together, in order.
+        // A thread, not a task: a busy cooperative pool can stretch a task's sleep by seconds.
+        let enqueued = Taken()
+        let producer = Thread {
+            for job in 1...5 {
+                let accepted = queue.enqueue(job)
+                enqueued.batches.withLock { $0.append(accepted ? [job] : []) }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
         }
+        producer.start()
         try await waitForBatches(taken, count: 1)
+        #expect(enqueued.batches.withLock { $0 } == [[1], [2], [3], [4], [5]])
         #expect(taken.batches.withLock { $0 } == [[1, 2, 3, 4, 5]])
         queue.stopNow()
     }
