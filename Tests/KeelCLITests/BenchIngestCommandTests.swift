@@ -9,9 +9,9 @@ import Testing
 @Suite("keel bench ingest", .serialized)
 struct BenchIngestCommandTests {
     @Test("reports every target and mode, with the gateway's ratio to the bare endpoint and no failed requests")
-    func reportShape() throws {
+    func reportShape() async throws {
         let keel = KeelProcess(log: "embedded:/nonexistent")
-        let result = try keel.run([
+        let result = try await keel.run([
             "bench", "ingest", "--seconds", "0.2", "--rounds", "2", "--connections", "1", "--batch-size", "5", "--format", "json",
         ])
         #expect(result.status == 0, "\(result.stderr)")
@@ -35,9 +35,9 @@ struct BenchIngestCommandTests {
     }
 
     @Test("--roles all runs the projectors beside the gateway")
-    func allRoles() throws {
+    func allRoles() async throws {
         let keel = KeelProcess(log: "embedded:/nonexistent")
-        let result = try keel.run([
+        let result = try await keel.run([
             "bench", "ingest", "--roles", "all", "--seconds", "0.2", "--rounds", "1", "--connections", "1", "--single-only", "--gateway-only",
             "--format", "json",
         ])
@@ -51,10 +51,10 @@ struct BenchIngestCommandTests {
     }
 
     @Test("bad options are usage errors")
-    func badOptions() throws {
+    func badOptions() async throws {
         let keel = KeelProcess(log: "embedded:/nonexistent")
         for arguments in [["--rounds", "0"], ["--connections", "0"], ["--seconds", "0"], ["--roles", "everything"]] {
-            let result = try keel.run(["bench", "ingest"] + arguments)
+            let result = try await keel.run(["bench", "ingest"] + arguments)
             #expect(result.status == 2, "\(arguments): \(result.stderr)")
         }
     }

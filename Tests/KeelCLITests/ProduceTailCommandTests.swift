@@ -6,22 +6,22 @@ import Testing
 @Suite("keel produce and tail", .serialized)
 struct ProduceTailCommandTests {
     @Test("produced events come back from tail, byte for byte the same CloudEvents", arguments: CLILog.allCases)
-    func roundTrip(kind: CLILog) throws {
+    func roundTrip(kind: CLILog) async throws {
         guard let (keel, cleanup) = try keelRunner(kind) else { return }
         defer { cleanup() }
-        #expect(try keel.run(["topics", "apply"]).status == 0)
+        #expect(try await keel.run(["topics", "apply"]).status == 0)
         let key = uniqueName("rt")
         let lines = (0..<20).map { i in
             #"{"type":"com.example.cli.test","key":"\#(key)","data":{"n":\#(i),"text":"héllo ✓"}}"#
         }
-        let produced = try keel.run(["produce", "keel.external"], stdin: lines.joined(separator: "\n") + "\n")
+        let produced = try await keel.run(["produce", "keel.external"], stdin: lines.joined(separator: "\n") + "\n")
         #expect(produced.status == 0, "\(produced.stderr)")
         let acks = try parseLines(produced.stdout)
         #expect(acks.count == 20)
         #expect(acks.allSatisfy { $0["topic"] == .string("keel.external") && $0["offset"]?.intValue != nil && $0["id"]?.stringValue != nil })
         #expect(Set(acks.compactMap { $0["partition"]?.intValue }).count == 1, "one key, one partition")
 
-        let tailed = try keel.run(["tail", "keel.external", "--from", "earliest", "--key", key, "--limit", "20"], timeout: .seconds(60))
+        let tailed = try await keel.run(["tail", "keel.external", "--from", "earliest", "--key", key, "--limit", "20"], timeout: .seconds(60))
         #expect(tailed.status == 0, "\(tailed.stderr)")
         let events = try parseLines(tailed.stdout)
         #expect(events.count == 20)
@@ -31,7 +31,7 @@ struct ProduceTailCommandTests {
     }
 
     @Test("both logs give the same partitions and the same tail output for the same events")
-    func sameResultsOnBothLogs() throws {
+    func sameResultsOnBothLogs() async throws {
         guard let (embedded, cleanupEmbedded) = try keelRunner(.embedded) else { return }
         defer { cleanupEmbedded() }
         guard let (kafka, cleanupKafka) = try keelRunner(.kafka) else { return }
@@ -43,11 +43,11 @@ struct ProduceTailCommandTests {
         var outputs: [String] = []
         var partitions: [Set<Int64>] = []
         for keel in [embedded, kafka] {
-            #expect(try keel.run(["topics", "apply"]).status == 0)
-            let produced = try keel.run(["produce", "keel.external"], stdin: lines)
+            #expect(try await keel.run(["topics", "apply"]).status == 0)
+            let produced = try await keel.run(["produce", "keel.external"], stdin: lines)
             #expect(produced.status == 0, "\(produced.stderr)")
             partitions.append(Set(try parseLines(produced.stdout).compactMap { $0["partition"]?.intValue }))
-            outputs.append(try keel.run(["tail", "keel.external", "--from", "earliest", "--key", key, "--limit", "5"]).stdout)
+            outputs.append(try await keel.run(["tail", "keel.external", "--from", "earliest", "--key", key, "--limit", "5"]).stdout)
         }
         #expect(partitions[0] == partitions[1], "murmur2 must place the key identically")
         #expect(outputs[0] == outputs[1])
@@ -55,10 +55,10 @@ struct ProduceTailCommandTests {
     }
 
     @Test("bad lines are reported with their line number and never reach the topic", arguments: CLILog.allCases)
-    func badInputContinues(kind: CLILog) throws {
+    func badInputContinues(kind: CLILog) async throws {
         guard let (keel, cleanup) = try keelRunner(kind) else { return }
         defer { cleanup() }
-        #expect(try keel.run(["topics", "apply"]).status == 0)
+        #expect(try await keel.run(["topics", "apply"]).status == 0)
         let key = uniqueName("bad")
         let input = [
             #"{"type":"com.example.ok","key":"\#(key)","data":{"n":1}}"#,
@@ -68,107 +68,107 @@ struct ProduceTailCommandTests {
             #"{"type":"com.example.ok","key":"\#(key)","dta":{}}"#,                 // 5: unknown field
             #"{"type":"com.example.ok","key":"\#(key)","data":{"n":6}}"#,
         ].joined(separator: "\n")
-        let result = try keel.run(["produce", "keel.external"], stdin: input)
+        let result = try await keel.run(["produce", "keel.external"], stdin: input)
         #expect(result.status == 2)
         for line in 2...5 { #expect(result.stderr.contains("line \(line):"), "stderr: \(result.stderr)") }
         #expect(result.stderr.contains("specversion"))
         let acks = try parseLines(result.stdout)
         #expect(acks.count == 2)
-        let tailed = try keel.run(["tail", "keel.external", "--from", "earliest", "--key", key, "--limit", "2"])
+        let tailed = try await keel.run(["tail", "keel.external", "--from", "earliest", "--key", key, "--limit", "2"])
         #expect(try parseLines(tailed.stdout).compactMap { $0["data"]?["n"]?.intValue } == [1, 6])
     }
 
     @Test("--on-error stop produces nothing from the bad line onward")
-    func stopOnError() throws {
+    func stopOnError() async throws {
         guard let (keel, cleanup) = try keelRunner(.embedded) else { return }
         defer { cleanup() }
-        #expect(try keel.run(["topics", "apply"]).status == 0)
+        #expect(try await keel.run(["topics", "apply"]).status == 0)
         let input = [
             #"{"type":"com.example.ok","key":"k","data":{"n":1}}"#,
             "not json",
             #"{"type":"com.example.ok","key":"k","data":{"n":3}}"#,
         ].joined(separator: "\n")
-        let result = try keel.run(["produce", "keel.external", "--on-error", "stop"], stdin: input)
+        let result = try await keel.run(["produce", "keel.external", "--on-error", "stop"], stdin: input)
         #expect(result.status == 2)
         #expect(result.stderr.contains("line 2:"))
         #expect(try parseLines(result.stdout).count == 1)
     }
 
     @Test("registered types are validated against their schema and their home topic")
-    func catalogValidation() throws {
+    func catalogValidation() async throws {
         guard let (keel, cleanup) = try keelRunner(.embedded) else { return }
         defer { cleanup() }
-        #expect(try keel.run(["topics", "apply"]).status == 0)
+        #expect(try await keel.run(["topics", "apply"]).status == 0)
         // A type the catalog does not know, on a topic that is not the open ingest topic.
-        let unknownType = try keel.run(["produce", "keel.workflow.runs"], stdin: #"{"type":"com.example.unknown","key":"r1","data":{}}"# + "\n")
+        let unknownType = try await keel.run(["produce", "keel.workflow.runs"], stdin: #"{"type":"com.example.unknown","key":"r1","data":{}}"# + "\n")
         #expect(unknownType.status == 2)
         #expect(unknownType.stderr.contains("line 1:"))
         // A registered type whose data fails its schema (missing required fields).
-        let badData = try keel.run(["produce", "keel.workflow.runs"], stdin: #"{"type":"keel.workflow.run.started","key":"r1","data":{}}"# + "\n")
+        let badData = try await keel.run(["produce", "keel.workflow.runs"], stdin: #"{"type":"keel.workflow.run.started","key":"r1","data":{}}"# + "\n")
         #expect(badData.status == 2)
         #expect(badData.stderr.contains("data"))
         // A registered type sent to the open ingest topic is still validated.
-        let viaExternal = try keel.run(["produce", "keel.external"], stdin: #"{"type":"keel.workflow.run.started","key":"r1","data":{"bogus":true}}"# + "\n")
+        let viaExternal = try await keel.run(["produce", "keel.external"], stdin: #"{"type":"keel.workflow.run.started","key":"r1","data":{"bogus":true}}"# + "\n")
         #expect(viaExternal.status == 2)
         // An unknown topic is a usage error before anything is read.
-        let unknownTopic = try keel.run(["produce", "keel.nope"], stdin: "{}\n")
+        let unknownTopic = try await keel.run(["produce", "keel.nope"], stdin: "{}\n")
         #expect(unknownTopic.status == 2)
         #expect(unknownTopic.stderr.contains("unknown topic"))
     }
 
     @Test("tail filters by type and follows live, beside the writing process")
-    func tailFollowsLiveBesideWriter() throws {
+    func tailFollowsLiveBesideWriter() async throws {
         guard let (keel, cleanup) = try keelRunner(.embedded) else { return }
         defer { cleanup() }
-        #expect(try keel.run(["topics", "apply"]).status == 0)
+        #expect(try await keel.run(["topics", "apply"]).status == 0)
         let tail = try keel.start(["tail", "keel.external", "--from", "earliest", "--type", "com.example.wanted", "--limit", "2"])
         // A writer process holds the log open while the tail follows it.
         let writer = try keel.start(["produce", "keel.external"])
         writer.send(#"{"type":"com.example.other","key":"a","data":{}}"# + "\n")
         writer.send(#"{"type":"com.example.wanted","key":"a","data":{"n":1}}"# + "\n")
-        #expect(writer.waitForOutput(timeout: .seconds(20)) { $0.split(separator: "\n").count == 2 })
-        #expect(tail.waitForOutput(timeout: .seconds(20)) { $0.split(separator: "\n").count == 1 })
+        #expect(await writer.waitForOutput(timeout: .seconds(20)) { $0.split(separator: "\n").count == 2 })
+        #expect(await tail.waitForOutput(timeout: .seconds(20)) { $0.split(separator: "\n").count == 1 })
         writer.send(#"{"type":"com.example.wanted","key":"b","data":{"n":2}}"# + "\n")
         try writer.input.fileHandleForWriting.close()
-        let writerResult = writer.wait(timeout: .seconds(20))
+        let writerResult = await writer.wait(timeout: .seconds(20))
         #expect(writerResult.status == 0, "\(writerResult.stderr)")
-        let tailResult = tail.wait(timeout: .seconds(20))
+        let tailResult = await tail.wait(timeout: .seconds(20))
         #expect(tailResult.status == 0, "\(tailResult.stderr)")
         let events = try parseLines(tailResult.stdout)
         #expect(events.compactMap { $0["data"]?["n"]?.intValue } == [1, 2])
     }
 
     @Test("a second writer on the same embedded directory gets a clear error")
-    func lockedDirectory() throws {
+    func lockedDirectory() async throws {
         guard let (keel, cleanup) = try keelRunner(.embedded) else { return }
         defer { cleanup() }
-        #expect(try keel.run(["topics", "apply"]).status == 0)
+        #expect(try await keel.run(["topics", "apply"]).status == 0)
         let holder = try keel.start(["produce", "keel.external"])
         holder.send(#"{"type":"com.example.x","key":"a","data":{}}"# + "\n")
-        #expect(holder.waitForOutput(timeout: .seconds(20)) { !$0.isEmpty })
-        let second = try keel.run(["produce", "keel.external"], stdin: #"{"type":"com.example.x","key":"a","data":{}}"# + "\n")
+        #expect(await holder.waitForOutput(timeout: .seconds(20)) { !$0.isEmpty })
+        let second = try await keel.run(["produce", "keel.external"], stdin: #"{"type":"com.example.x","key":"a","data":{}}"# + "\n")
         #expect(second.status == 1)
         #expect(second.stderr.contains("locked"), "\(second.stderr)")
         try holder.input.fileHandleForWriting.close()
-        #expect(holder.wait(timeout: .seconds(20)).status == 0)
+        #expect(await holder.wait(timeout: .seconds(20)).status == 0)
     }
 
     @Test("an unreachable broker fails within the connect timeout with a clear message")
-    func unreachableBroker() throws {
+    func unreachableBroker() async throws {
         let keel = KeelProcess(log: "kafka:127.0.0.1:9")
         let started = ContinuousClock.now
-        let result = try keel.run(["topics", "apply", "--connect-timeout", "2"], timeout: .seconds(30))
+        let result = try await keel.run(["topics", "apply", "--connect-timeout", "2"], timeout: .seconds(30))
         #expect(result.status == 1)
         #expect(ContinuousClock.now - started < .seconds(20))
         #expect(result.stderr.contains("127.0.0.1:9"), "\(result.stderr)")
     }
 
     @Test("usage errors exit 2")
-    func usageErrors() throws {
+    func usageErrors() async throws {
         let keel = KeelProcess(log: "embedded:/tmp/keel-unused")
-        #expect(try keel.run(["tail", "keel.external", "--from", "yesterday"]).status == 2)
-        #expect(try keel.run(["produce"]).status == 2)
-        #expect(try keel.run(["topics", "list", "--log", "nonsense"]).status == 2)
-        #expect(try keel.run(["--version-nope"]).status == 2)
+        #expect(try await keel.run(["tail", "keel.external", "--from", "yesterday"]).status == 2)
+        #expect(try await keel.run(["produce"]).status == 2)
+        #expect(try await keel.run(["topics", "list", "--log", "nonsense"]).status == 2)
+        #expect(try await keel.run(["--version-nope"]).status == 2)
     }
 }

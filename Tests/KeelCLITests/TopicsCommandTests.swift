@@ -6,9 +6,9 @@ import Testing
 @Suite("keel topics", .serialized)
 struct TopicsCommandTests {
     @Test("validate accepts the repository's catalog")
-    func validateCatalog() throws {
+    func validateCatalog() async throws {
         let keel = KeelProcess(log: "embedded:/nonexistent")
-        let result = try keel.run(["topics", "validate", "--format", "json"])
+        let result = try await keel.run(["topics", "validate", "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try JSONValue.parse(result.stdout)
         #expect(json["valid"] == .bool(true))
@@ -16,52 +16,52 @@ struct TopicsCommandTests {
     }
 
     @Test("validate rejects a broken catalog with exit 2 and names the problem")
-    func validateBrokenCatalog() throws {
+    func validateBrokenCatalog() async throws {
         let directory = try TemporaryDirectory(prefix: "keel-bad-catalog")
         defer { directory.remove() }
         try Data(#"{"name": "keel.broken", "partitions": "three"}"#.utf8)
             .write(to: URL(fileURLWithPath: directory.path).appendingPathComponent("keel.broken.json"))
         let keel = KeelProcess(log: "embedded:/nonexistent", extraEnvironment: ["KEEL_TOPICS": directory.path])
-        let result = try keel.run(["topics", "validate"])
+        let result = try await keel.run(["topics", "validate"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("keel.broken.json"))
     }
 
     @Test("list shows every catalog topic, as text and as JSON")
-    func listTopics() throws {
+    func listTopics() async throws {
         let keel = KeelProcess(log: "embedded:/nonexistent")
-        let json = try keel.run(["topics", "list", "--format", "json"])
+        let json = try await keel.run(["topics", "list", "--format", "json"])
         #expect(json.status == 0, "\(json.stderr)")
         let names = try JSONValue.parse(json.stdout).arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
         #expect(names.contains("keel.external"))
         #expect(names.contains("keel.workflow.runs"))
         #expect(names.allSatisfy { $0.hasPrefix("keel.") })
-        let text = try keel.run(["topics", "list"])
+        let text = try await keel.run(["topics", "list"])
         #expect(text.stdout.contains("keel.assistant.tokens"))
     }
 
     @Test("describe shows a topic's types and versions; an unknown topic is a usage error")
-    func describeTopic() throws {
+    func describeTopic() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let keel = KeelProcess(log: "embedded:\(directory.path)/log")
-        let result = try keel.run(["topics", "describe", "keel.workflow.runs", "--format", "json"])
+        let result = try await keel.run(["topics", "describe", "keel.workflow.runs", "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try JSONValue.parse(result.stdout)
         #expect(json["name"] == .string("keel.workflow.runs"))
         #expect((json["eventTypes"]?.arrayValue ?? []).isEmpty == false)
-        let unknown = try keel.run(["topics", "describe", "keel.nope"])
+        let unknown = try await keel.run(["topics", "describe", "keel.nope"])
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("unknown topic 'keel.nope'"))
     }
 
     @Test("apply creates every topic, then is idempotent", arguments: CLILog.allCases)
-    func applyIsIdempotent(kind: CLILog) throws {
+    func applyIsIdempotent(kind: CLILog) async throws {
         guard let (keel, cleanup) = try keelRunner(kind) else { return }
         defer { cleanup() }
-        let first = try keel.run(["topics", "apply", "--format", "json"])
+        let first = try await keel.run(["topics", "apply", "--format", "json"])
         #expect(first.status == 0, "\(first.stderr)")
-        let second = try keel.run(["topics", "apply", "--format", "json"])
+        let second = try await keel.run(["topics", "apply", "--format", "json"])
         #expect(second.status == 0, "\(second.stderr)")
         let actions = try JSONValue.parse(second.stdout)["topics"]?.arrayValue?.compactMap { $0["action"]?.stringValue } ?? []
         #expect(!actions.isEmpty)

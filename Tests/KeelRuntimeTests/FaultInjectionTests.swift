@@ -35,12 +35,12 @@ struct FaultInjectionTests {
                 running.kill(signal: SIGKILL)
                 kills += 1
             }
-            let result = running.wait(timeout: .seconds(10))
+            let result = await running.wait(timeout: .seconds(10))
             #expect(result.status == SIGKILL || result.status == 0, "round \(round): \(result.stderr)")
         }
         #expect(kills >= 10)
         let final = try keel.start(["serve", "--roles", "projector", "--projections", "activity", "--exit-when-caught-up"])
-        let result = final.wait(timeout: .seconds(150))
+        let result = await final.wait(timeout: .seconds(150))
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("keel serve: ready"))
 
@@ -64,21 +64,21 @@ struct FaultInjectionTests {
         let directory = try TemporaryDirectory(prefix: "keel-cli-runtime")
         defer { directory.remove() }
         let keel = KeelProcess(log: "embedded:\(directory.path)/log", extraEnvironment: ["KEEL_STORE": "embedded:\(directory.path)/store"])
-        #expect(try keel.run(["topics", "apply"]).status == 0)
-        let role = try keel.run(["serve", "--roles", "projector,mixer"])
+        #expect(try await keel.run(["topics", "apply"]).status == 0)
+        let role = try await keel.run(["serve", "--roles", "projector,mixer"])
         #expect(role.status == 2 && role.stderr.contains("unknown role 'mixer'"))
-        let unknown = try keel.run(["replay", "nope"])
+        let unknown = try await keel.run(["replay", "nope"])
         #expect(unknown.status == 2 && unknown.stderr.contains("unknown projection 'nope'"))
-        let future = try keel.run(["replay", "activity", "--from", "2999-01-01T00:00:00Z"])
+        let future = try await keel.run(["replay", "activity", "--from", "2999-01-01T00:00:00Z"])
         #expect(future.status == 2 && future.stderr.contains("in the future"))
-        let missing = try keel.run(["projections", "status"])
+        let missing = try await keel.run(["projections", "status"])
         #expect(missing.status == 1 && missing.stderr.contains("no embedded store"))
-        #expect(try keel.run(["serve", "--roles", "projector", "--exit-when-caught-up"]).status == 0)
-        let status = try keel.run(["projections", "status", "--format", "json"])
+        #expect(try await keel.run(["serve", "--roles", "projector", "--exit-when-caught-up"]).status == 0)
+        let status = try await keel.run(["projections", "status", "--format", "json"])
         #expect(status.status == 0)
         let parsed = try JSONValue.parse(status.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(parsed["projections"]?.arrayValue?.count == StandardProjections.names.count)
-        let dlq = try keel.run(["dlq", "redrive", "not-an-id"])
+        let dlq = try await keel.run(["dlq", "redrive", "not-an-id"])
         #expect(dlq.status == 2)
     }
 
@@ -87,17 +87,17 @@ struct FaultInjectionTests {
         let directory = try TemporaryDirectory(prefix: "keel-cli-runtime")
         defer { directory.remove() }
         let keel = KeelProcess(log: "embedded:\(directory.path)/log", extraEnvironment: ["KEEL_STORE": "embedded:\(directory.path)/store"])
-        #expect(try keel.run(["topics", "apply"]).status == 0)
+        #expect(try await keel.run(["topics", "apply"]).status == 0)
         let serve = try keel.start(["serve", "--roles", "projector"])
-        #expect(serve.waitForOutput(timeout: .seconds(30)) { $0.contains("keel serve: ready") })
-        let replay = try keel.run(["replay", "activity"])
+        #expect(await serve.waitForOutput(timeout: .seconds(30)) { $0.contains("keel serve: ready") })
+        let replay = try await keel.run(["replay", "activity"])
         #expect(replay.status == 1 && replay.stderr.contains("only one"))
-        let redrive = try keel.run(["dlq", "redrive", "--all"])
+        let redrive = try await keel.run(["dlq", "redrive", "--all"])
         #expect(redrive.status == 1 && redrive.stderr.contains("only one"))
-        let list = try keel.run(["dlq", "list", "--format", "json"])
+        let list = try await keel.run(["dlq", "list", "--format", "json"])
         #expect(list.status == 0)
         serve.kill(signal: SIGTERM)
-        let stopped = serve.wait(timeout: .seconds(30))
+        let stopped = await serve.wait(timeout: .seconds(30))
         #expect(stopped.status == 0 && stopped.stdout.contains("keel serve: stopped"))
     }
 }

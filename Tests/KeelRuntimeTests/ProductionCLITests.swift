@@ -32,12 +32,12 @@ extension ProductionTests {
         let serve = try keel.start(["serve", "--roles", "projector", "--projections", "activity"])
         var stopped = false
         defer { if !stopped { serve.kill(signal: SIGKILL) } }
-        try #require(serve.waitForOutput(timeout: .seconds(45)) { $0.contains("keel serve: ready") }, "serve never got ready: \(serve.stderrSoFar)")
+        try #require(await serve.waitForOutput(timeout: .seconds(45)) { $0.contains("keel serve: ready") }, "serve never got ready: \(serve.stderrSoFar)")
         let expectedFirst = expectedActivity(events)
         #expect(try await eventually(timeout: .seconds(60)) { same(try await activity(), expectedFirst) }, "serve never built activity")
 
         // Rebuild beside the running projector (allowed on Kafka + MongoDB).
-        let replay = try keel.run(["replay", "activity"], timeout: .seconds(90))
+        let replay = try await keel.run(["replay", "activity"], timeout: .seconds(90))
         try #require(replay.status == 0, "replay failed: \(replay.stderr)")
         #expect(replay.stdout.contains("swapped in"), "\(replay.stdout)")
         #expect(try await env.store.generations(of: ActivityProjector.projectionName) == [live], "the old generation or the shadow was left behind")
@@ -60,7 +60,7 @@ extension ProductionTests {
         let ends = nextOffsets(coordinates)
         var lastStatus = ""
         let reported = try await eventually(timeout: .seconds(30), every: .milliseconds(500)) {
-            let status = try keel.run(["projections", "status", "--format", "json"])
+            let status = try await keel.run(["projections", "status", "--format", "json"])
             lastStatus = status.stdout + status.stderr
             guard status.status == 0 else { return false }
             let parsed = try JSONValue.parse(status.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -76,7 +76,7 @@ extension ProductionTests {
         #expect(reported, "status never reported the checkpoint \(ends.sorted { $0.key < $1.key }) with lag 0: \(lastStatus)")
 
         serve.kill(signal: SIGTERM)
-        let result = serve.wait(timeout: .seconds(30))
+        let result = await serve.wait(timeout: .seconds(30))
         stopped = true
         #expect(result.status == 0 && result.stdout.contains("keel serve: stopped"), "\(result.stdout) \(result.stderr)")
         #expect(same(try await activity(), expectedAll))

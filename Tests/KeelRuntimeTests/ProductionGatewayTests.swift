@@ -24,7 +24,7 @@ extension ProductionTests {
         let serve = try keel.start(["serve", "--listen", "127.0.0.1:0"])
         var stopped = false
         defer { if !stopped { serve.kill(signal: SIGKILL) } }
-        try #require(serve.waitForOutput(timeout: .seconds(60)) { $0.contains("keel serve: ready") }, "serve never got ready: \(serve.stderrSoFar)")
+        try #require(await serve.waitForOutput(timeout: .seconds(60)) { $0.contains("keel serve: ready") }, "serve never got ready: \(serve.stderrSoFar)")
         let base = try #require(
             serve.stdoutSoFar.split(separator: "\n").first { $0.hasPrefix("listening on ") }.map { String($0.dropFirst("listening on ".count)) })
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -95,7 +95,7 @@ extension ProductionTests {
             throw error
         }
         serve.kill(signal: SIGTERM)
-        let exit = serve.wait(timeout: .seconds(30))
+        let exit = await serve.wait(timeout: .seconds(30))
         stopped = true
         #expect(exit.status == 0, "graceful stop failed: \(exit.stderr)")
     }

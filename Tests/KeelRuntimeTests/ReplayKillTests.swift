@@ -16,17 +16,17 @@ struct ReplayKillTests {
         defer { env.directory.remove() }
         let keel = KeelProcess(log: "embedded:\(env.logPath)", extraEnvironment: ["KEEL_STORE": "embedded:\(env.storePath)"])
 
-        let built = try keel.run(["serve", "--roles", "projector", "--projections", "activity", "--exit-when-caught-up"], timeout: .seconds(150))
+        let built = try await keel.run(["serve", "--roles", "projector", "--projections", "activity", "--exit-when-caught-up"], timeout: .seconds(150))
         #expect(built.status == 0, "\(built.stderr)")
         let before = try await Self.liveActivity(env.storePath)
         #expect(same(activitySummary(before), expectedActivity(events)))
 
         // Kill the replay once it reports that it is building the shadow generation.
         let replay = try keel.start(["replay", "activity"])
-        let building = replay.waitForOutput(timeout: .seconds(60)) { $0.contains("building") && $0.contains("events/s") }
+        let building = await replay.waitForOutput(timeout: .seconds(60)) { $0.contains("building") && $0.contains("events/s") }
         let killedWhileRunning = replay.process.isRunning
         replay.kill(signal: SIGKILL)
-        let killed = replay.wait(timeout: .seconds(10))
+        let killed = await replay.wait(timeout: .seconds(10))
         #expect(building, "no progress line before the kill: \(killed.stdout) \(killed.stderr)")
         #expect(killedWhileRunning, "the replay finished before it could be killed")
         #expect(killed.status == SIGKILL)
@@ -40,7 +40,7 @@ struct ReplayKillTests {
         #expect(!leftovers.isEmpty, "the kill should have left a shadow generation behind")
 
         // Restarted, it drops the leftover, rebuilds, swaps in the same documents.
-        let again = try keel.run(["replay", "activity"], timeout: .seconds(150))
+        let again = try await keel.run(["replay", "activity"], timeout: .seconds(150))
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("dropped the leftover shadow"))
         #expect(again.stdout.contains("swapped in"))

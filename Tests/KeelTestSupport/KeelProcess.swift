@@ -32,11 +32,13 @@ public struct KeelProcess: Sendable {
     }
 
     /// Runs `keel arguments…` with `stdin`, waits at most `timeout`, and returns what it printed.
-    public func run(_ arguments: [String], stdin: String = "", timeout: Duration = .seconds(60)) throws -> Result {
+    /// Async, like every wait here: a test that blocked a thread of the cooperative pool while a
+    /// child ran (two threads on a 2-core CI machine) would stall every other suite meanwhile.
+    public func run(_ arguments: [String], stdin: String = "", timeout: Duration = .seconds(60)) async throws -> Result {
         let running = try start(arguments)
         running.input.fileHandleForWriting.write(Data(stdin.utf8))
         try running.input.fileHandleForWriting.close()
-        return running.wait(timeout: timeout)
+        return await running.wait(timeout: timeout)
     }
 
     /// Starts `keel arguments…` and returns it running, stdin open.
@@ -80,10 +82,10 @@ public struct KeelProcess: Sendable {
         }
 
         /// Waits for exit (killing the process after `timeout`) and returns its output.
-        public func wait(timeout: Duration) -> Result {
+        public func wait(timeout: Duration) async -> Result {
             let deadline = ContinuousClock.now.advanced(by: timeout)
             while process.isRunning, ContinuousClock.now < deadline {
-                usleep(20_000)
+                try? await Task.sleep(for: .milliseconds(20))
             }
             if process.isRunning {
                 process.terminate()
@@ -95,12 +97,12 @@ public struct KeelProcess: Sendable {
         }
 
         /// Waits until `predicate` holds for stdout, or `timeout`; returns whether it did.
-        public func waitForOutput(timeout: Duration, _ predicate: (String) -> Bool) -> Bool {
+        public func waitForOutput(timeout: Duration, _ predicate: (String) -> Bool) async -> Bool {
             let deadline = ContinuousClock.now.advanced(by: timeout)
             while ContinuousClock.now < deadline {
                 if predicate(stdoutSoFar) { return true }
                 if !process.isRunning { return predicate(stdoutSoFar) }
-                usleep(20_000)
+                try? await Task.sleep(for: .milliseconds(20))
             }
             return false
         }
