@@ -38,6 +38,14 @@ package final class SQLiteConnection<Failure: SQLiteFailure> {
         return db
     }
 
+    /// A read-only connection for a reader: generous page cache, memory-mapped reads. The
+    /// reader threads' connections and the ones lent for point look-ups are opened alike.
+    package static func openReader(path: String) throws(Failure) -> SQLiteConnection<Failure> {
+        let db = try SQLiteConnection<Failure>(path: path, readOnly: true)
+        try db.execute("PRAGMA cache_size=-32768; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY")
+        return db
+    }
+
     /// Whether the database has any table yet (a new file has none).
     package func hasTables() throws(Failure) -> Bool {
         let count = try statement("SELECT count(*) FROM sqlite_master")

@@ -69,9 +69,7 @@ package final class SQLiteInlineReaders<Failure: SQLiteFailure>: Sendable {
             return nil
         case .open:
             do throws(Failure) {
-                let connection = try SQLiteConnection<Failure>(path: databasePath, readOnly: true)
-                try connection.execute("PRAGMA cache_size=-8192; PRAGMA mmap_size=1073741824")
-                return Lease(connection)
+                return Lease(try SQLiteConnection<Failure>.openReader(path: databasePath))
             } catch {
                 // The reader threads will report the failure on their own path.
                 state.withLock { $0.opened -= 1 }

@@ -28,9 +28,7 @@ package final class SQLiteReaderPool<Failure: SQLiteFailure>: @unchecked Sendabl
                 var connection: SQLiteConnection<Failure>?
                 var openError: Failure?
                 do throws(Failure) {
-                    let opened = try SQLiteConnection<Failure>(path: databasePath, readOnly: true)
-                    try opened.execute("PRAGMA cache_size=-32768; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY")
-                    connection = opened
+                    connection = try SQLiteConnection<Failure>.openReader(path: databasePath)
                 } catch {
                     openError = error
                     logger.error("embedded \(label) reader could not open \(databasePath): \(error)")

@@ -55,18 +55,14 @@ package final class WriterJobQueue<Job>: @unchecked Sendable {
     /// commit. It is a plain sleep, not a wait on `condition`: callers enqueueing meanwhile do
     /// not wake the writer once per job.
     package func take(until deadline: ContinuousClock.Instant?, linger: Duration? = nil) -> (jobs: [Job], exit: Bool) {
-        if let linger, linger > .zero {
-            let (seconds, attoseconds) = linger.components
-            Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
-        }
+        if let linger, linger > .zero { Thread.sleep(forTimeInterval: Self.seconds(linger)) }
         condition.lock()
         defer { condition.unlock() }
         while jobs.isEmpty && !stopping {
             if let deadline {
                 let remaining = ContinuousClock.now.duration(to: deadline)
                 if remaining <= .zero { break }
-                let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) / 1e18
-                _ = condition.wait(until: Date(timeIntervalSinceNow: seconds))
+                _ = condition.wait(until: Date(timeIntervalSinceNow: Self.seconds(remaining)))
             } else {
                 condition.wait()
             }
@@ -74,6 +70,10 @@ package final class WriterJobQueue<Job>: @unchecked Sendable {
         let taken = jobs
         jobs.removeAll(keepingCapacity: true)
         return (taken, stopping && taken.isEmpty)
+    }
+
+    private static func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Any thread: queues a job for the writer. False when the writer is stopping or gone; the
