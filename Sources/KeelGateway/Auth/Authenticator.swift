@@ -30,20 +30,21 @@ public struct Authenticator: Sendable {
             throw Problem.unauthorized("no credential: send Authorization: Bearer <API key or JWT>, or X-API-Key: <API key>")
         }
         let apiKey = ApiKeyToken(parsing: token)
-        let isBootstrapKey = { adminKeyHash.map { SecretHasher.verify(secret: token, against: $0) } ?? false }
+        let bootstrap = {
+            adminKeyHash.map { SecretHasher.verify(secret: token, against: $0) } == true
+                ? Principal(credential: .adminBootstrap, tenant: nil, roles: [.admin]) : nil
+        }
         // A known key id usually settles it without hashing the token against the bootstrap key
         // too; only if that key refuses it is the bootstrap key checked, so it still wins.
         if let apiKey, access.isLoaded, access.directory.key(apiKey.keyId) != nil {
             do {
                 return try await principal(for: apiKey)
             } catch {
-                if isBootstrapKey() { return Principal(credential: .adminBootstrap, tenant: nil, roles: [.admin]) }
+                if let admin = bootstrap() { return admin }
                 throw error
             }
         }
-        if isBootstrapKey() {
-            return Principal(credential: .adminBootstrap, tenant: nil, roles: [.admin])
-        }
+        if let admin = bootstrap() { return admin }
         if let apiKey {
             return try await principal(for: apiKey)
         }

@@ -51,7 +51,7 @@ struct IngestController {
         var answer: [UInt8] = []
         answer.reserveCapacity(160)
         results[0].appendJSON(to: &answer)
-        return Response(status: .accepted, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: answer)))
+        return .json(serialized: answer, status: .accepted)
     }
 
     /// A batch error's field starts with `[index].`.

@@ -27,9 +27,14 @@ struct RouteRegistrar {
 extension Response {
     /// A JSON response (compact, keys sorted).
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        json(serialized: value.serialized(), status: status, headers: headers)
+    }
+
+    /// A JSON response from bytes already serialized.
+    static func json(serialized body: [UInt8], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 
