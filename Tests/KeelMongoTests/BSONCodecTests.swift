@@ -49,6 +49,13 @@ import Testing
         #expect(try BSONReader.decode(bytes) == ["n": .int(7)])
     }
 
+    @Test func readsAnObjectIdAsItsLowercaseHex() throws {
+        // {"_id": ObjectId("0a1b2c3d4e5f60718293a4b5")}: 4 + (1 + 4 + 12) + 1 = 22 bytes
+        let id: [UInt8] = [0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f, 0x60, 0x71, 0x82, 0x93, 0xa4, 0xb5]
+        let bytes: [UInt8] = [22, 0, 0, 0, 0x07, 0x5F, 0x69, 0x64, 0] + id + [0]
+        #expect(try BSONReader.decode(bytes) == ["_id": .string("0a1b2c3d4e5f60718293a4b5")])
+    }
+
     @Test func malformedInputThrows() {
         #expect(throws: MongoFailure.self) { try BSONReader.decode([200, 0, 0, 0, 0]) }
         #expect(throws: MongoFailure.self) { try BSONReader.decode([12, 0, 0, 0, 0x42, 0x6E, 0, 7, 0, 0, 0, 0]) }

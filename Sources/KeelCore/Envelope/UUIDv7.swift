@@ -83,15 +83,15 @@ extension UUID {
     public var lowercasedString: String {
         withUnsafeBytes(of: uuid) { bytes in
             String(unsafeUninitializedCapacity: 36) { buffer in
-                @inline(__always) func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 48 + nibble : 87 + nibble }
+                let digits = LowercaseHex.digits
                 var out = 0
                 for index in 0..<16 {
                     if index == 4 || index == 6 || index == 8 || index == 10 {
                         buffer[out] = UInt8(ascii: "-")
                         out += 1
                     }
-                    buffer[out] = digit(bytes[index] >> 4)
-                    buffer[out + 1] = digit(bytes[index] & 0xF)
+                    buffer[out] = digits[Int(bytes[index] >> 4)]
+                    buffer[out + 1] = digits[Int(bytes[index] & 0xF)]
                     out += 2
                 }
                 return out

@@ -58,7 +58,6 @@ extension JSONValue {
         }
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Byte order of the UTF-8 forms, compared in place (`String`'s own `<` orders by Unicode
     /// scalars after normalisation, which is not byte order; the generic `UTF8View` comparison is
@@ -97,8 +96,8 @@ extension JSONValue {
             case 0x0C: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
             case 0..<0x20:
                 output.append(contentsOf: "\\u00".utf8)
-                output.append(hexDigits[Int(byte >> 4)])
-                output.append(hexDigits[Int(byte & 0x0F)])
+                output.append(LowercaseHex.digits[Int(byte >> 4)])
+                output.append(LowercaseHex.digits[Int(byte & 0x0F)])
             default:
                 output.append(byte)
             }

@@ -11,7 +11,7 @@ public enum SecretHasher {
     public static func hash(secret: String, using rng: inout some RandomNumberGenerator) -> SecretHash {
         var salt = [UInt8](repeating: 0, count: 16)
         for index in salt.indices { salt[index] = UInt8.random(in: 0...255, using: &rng) }
-        let saltHex = hex(salt)
+        let saltHex = LowercaseHex.string(salt)
         // Both parts are lowercase hex of the right lengths, so the failable init cannot fail.
         return SecretHash(algorithm: SecretHash.sha256, salt: saltHex, digest: digest(secret: secret, saltHex: saltHex))!
     }
@@ -29,11 +29,12 @@ public enum SecretHasher {
         var expected = stored.digest
         return expected.withUTF8 { expectedHex in
             computed.withUnsafeBytes { bytes in
+                let digits = LowercaseHex.digits
                 guard expectedHex.count == bytes.count * 2 else { return false }
                 var difference: UInt8 = 0
                 for index in 0..<bytes.count {
-                    difference |= hexDigits[Int(bytes[index] >> 4)] ^ expectedHex[2 * index]
-                    difference |= hexDigits[Int(bytes[index] & 0x0f)] ^ expectedHex[2 * index + 1]
+                    difference |= digits[Int(bytes[index] >> 4)] ^ expectedHex[2 * index]
+                    difference |= digits[Int(bytes[index] & 0x0f)] ^ expectedHex[2 * index + 1]
                 }
                 return difference == 0
             }
@@ -41,7 +42,7 @@ public enum SecretHasher {
     }
 
     static func digest(secret: String, saltHex: String) -> String {
-        hex(Array(digestBytes(secret: secret, saltHex: saltHex)))
+        LowercaseHex.string(digestBytes(secret: secret, saltHex: saltHex))
     }
 
     /// SHA-256 of the salt's hex text, a zero byte, and the secret.
@@ -53,18 +54,5 @@ public enum SecretHasher {
         var secret = secret
         secret.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         return hasher.finalize()
-    }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = hexDigits
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -59,7 +59,7 @@ struct BSONReader {
             _ = try readByte()  // subtype
             return .binary(Array(try take(count)))
         case 0x06, 0x0A, 0x7F, 0xFF: return .null
-        case 0x07: return .string(try take(12).map { byte in String(byte, radix: 16).leftPadded(to: 2) }.joined())
+        case 0x07: return .string(LowercaseHex.string(try take(12)))
         case 0x08: return .bool(try readByte() != 0)
         case 0x09: return .date(try readInteger(Int64.self))
         case 0x0B:
@@ -119,11 +119,5 @@ struct BSONReader {
 
     private func malformed(_ what: String) -> MongoFailure {
         .internal("malformed BSON from the server (\(what))")
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
