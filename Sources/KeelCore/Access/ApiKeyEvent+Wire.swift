@@ -96,14 +96,11 @@ extension ApiKeyEvent {
         let string: (JSONValue) -> String? = \.stringValue
         let hash: (JSONValue) -> SecretHash? = SecretHash.init(json:)
         let date: (JSONValue) -> Date? = { $0.stringValue.flatMap(RFC3339.parse) }
-        let roles: (JSONValue) -> [Role]? = { value in
-            guard let names = value.arrayValue?.map(\.stringValue), !names.contains(nil) else { return nil }
-            return names.compactMap { Role(parsing: $0!) }
-        }
         let strings: (JSONValue) -> [String]? = { value in
             guard let texts = value.arrayValue?.map(\.stringValue), !texts.contains(nil) else { return nil }
             return texts.map { $0! }
         }
+        let roles: (JSONValue) -> [Role]? = { strings($0)?.compactMap(Role.init(parsing:)) }
         switch type {
         case createdType:
             return .created(

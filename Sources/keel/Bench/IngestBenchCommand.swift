@@ -48,6 +48,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
         var failures: Int
 
         var requestRate: Double { Double(requests) / seconds }
+        var eventRate: Double { Double(events) / seconds }
 
         /// Two slices of the same target and mode as one measurement.
         func adding(_ other: Measurement) -> Measurement {
@@ -55,7 +56,6 @@ struct IngestBenchCommand: AsyncParsableCommand {
                 target: target, mode: mode, requests: requests + other.requests, events: events + other.events,
                 seconds: seconds + other.seconds, latencies: latencies + other.latencies, failures: failures + other.failures)
         }
-        var eventRate: Double { Double(events) / seconds }
         func percentile(_ p: Double) -> Double {
             guard !latencies.isEmpty else { return 0 }
             let sorted = latencies.sorted()
