@@ -14,6 +14,8 @@ enum CatalogFixtures {
           "cleanupPolicy": "delete",
           "retention": "7d",
           "key": {"description": "the payment id", "from": ["data:/paymentId"]},
+          "writer": "keel",
+          "tenantReadable": true,
           "config": {"min.insync.replicas": 1, "segment.ms": "60000"},
           "eventTypes": [
             {"type": "keel.payment.made", "description": "A payment.", "versions": [
@@ -29,13 +31,13 @@ enum CatalogFixtures {
 
     static let external = #"""
         {"name": "keel.external", "description": "Open ingest.", "partitions": 12, "replicationFactor": 1,
-         "cleanupPolicy": "delete", "retention": "7d", "acceptsAnyType": true,
+         "cleanupPolicy": "delete", "retention": "7d", "acceptsAnyType": true, "writer": "any", "tenantReadable": true,
          "key": {"description": "partitionkey, subject or source", "from": ["partitionkey", "subject", "source"]}}
         """#
 
     static let tenants = #"""
         {"name": "keel.tenants", "description": "Tenants.", "partitions": 3, "replicationFactor": 1,
-         "cleanupPolicy": "compact", "retention": "forever",
+         "cleanupPolicy": "compact", "retention": "forever", "writer": "keel", "tenantReadable": false,
          "key": {"description": "tenant", "from": ["partitionkey", "tenantid"]},
          "eventTypes": [{"type": "keel.tenant.created", "description": "d", "versions": [{"version": 1, "schema": {"type": "object"}}]}]}
         """#
@@ -67,6 +69,18 @@ enum CatalogFixtures {
         #expect(catalog.homeTopic(forType: "keel.payment.made")?.name == "keel.payments")
         #expect(catalog.homeTopic(forType: "nope") == nil)
         #expect(catalog.ingestTopicName == "keel.external")
+        #expect(payments.writer == .keel && payments.tenantReadable && !payments.key.tenantScoped)
+        #expect(tenants.writer == .keel && !tenants.tenantReadable && !tenants.key.tenantScoped)
+        #expect(catalog.producerWritableTopics == ["keel.external"])
+        #expect(catalog.tenantReadableTopics == ["keel.external", "keel.payments"])
+        #expect(!catalog.isTenantReadable("keel.tenants") && !catalog.isTenantReadable("keel.unknown"))
+    }
+
+    @Test func aTopicWithoutItsAccessPropertiesIsRefused() {
+        let bare = CatalogFixtures.tenants.replacingOccurrences(of: #""writer": "keel", "tenantReadable": false,"#, with: "")
+        let found = problems([CatalogFixtures.file("keel.tenants", bare)]).map(\.message)
+        #expect(found.contains { $0.contains("'writer' must be") }, "\(found)")
+        #expect(found.contains { $0.contains("'tenantReadable' must be a boolean") }, "\(found)")
     }
 
     @Test func parsesRetentionDurations() {
@@ -112,7 +126,8 @@ enum CatalogFixtures {
     @Test func collectsEveryProblemWithItsFile() {
         let broken = #"""
             {"name": "keel.Broken", "description": "", "partitions": 0, "replicationFactor": "1", "cleanupPolicy": "archive",
-             "retention": "soon", "key": {"description": "k", "from": ["nowhere"]}, "acceptsAnyType": true, "colour": "red",
+             "retention": "soon", "key": {"description": "k", "from": ["nowhere"], "scope": "galaxy"}, "acceptsAnyType": true, "colour": "red",
+             "writer": "everyone", "tenantReadable": "yes",
              "config": {"retention.ms": "5", "x": [1]},
              "eventTypes": [
                {"type": "Bad Type", "description": "d", "versions": [{"version": 1, "schema": {"type": "strng"}}]},
@@ -145,6 +160,9 @@ enum CatalogFixtures {
         #expect(has(b, "unknown key source \"nowhere\""))
         #expect(has(b, "only keel.external may accept any event type"))
         #expect(has(b, "unknown field 'colour'"))
+        #expect(has(b, "'writer' must be \"keel\""))
+        #expect(has(b, "'tenantReadable' must be a boolean"))
+        #expect(has(b, "key: 'scope' must be \"tenant\""))
         #expect(has(b, "config 'retention.ms' is set by"))
         #expect(has(b, "config 'x' must be"))
         #expect(has(b, "type names are lowercase dotted"))
@@ -156,7 +174,7 @@ enum CatalogFixtures {
         #expect(has("Topics/keel.misnamed.json", "must be the topic name plus .json"))
         #expect(has("Topics/keel.garbage.json", "invalid JSON at line 1"))
         #expect(has("Topics/keel.dupkey.json", "duplicate object key \"name\""))
-        #expect(found.count >= 21)
+        #expect(found.count >= 24)
         #expect(found.map(\.path) == found.map(\.path).sorted())
         let error = CatalogError(problems: found)
         #expect(error.description.hasPrefix("the topic catalog has \(found.count) problems:\n  Topics/"))

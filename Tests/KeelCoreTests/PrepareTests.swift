@@ -131,4 +131,40 @@ import Testing
         #expect(rule.key(for: CloudEvent(source: "/s", type: "t", subject: "s", data: .json(["n": ""]))) == "s")
         #expect(rule.key(for: CloudEvent(source: "/s", type: "t", data: .json(["n": 1.5]))) == nil)
     }
+
+    @Test func tenantScopedKeysHoldTheTenant() throws {
+        let rooms = #"""
+            {"name": "keel.rooms", "description": "Rooms.", "partitions": 3, "replicationFactor": 1, "cleanupPolicy": "compact",
+             "retention": "forever", "writer": "keel", "tenantReadable": true,
+             "key": {"description": "the room id", "from": ["data:/roomId"], "scope": "tenant"},
+             "eventTypes": [{"type": "keel.room.opened", "description": "d", "versions": [{"version": 1, "schema": {"type": "object"}}]}]}
+            """#
+        let catalog = try TopicCatalog(files: [CatalogFixtures.file("keel.rooms", rooms)])
+        var mine = CloudEvent(id: "1", source: "/s", type: "keel.room.opened", data: .json(["roomId": "lobby"]))
+        mine.tenantid = "acme"
+        var theirs = mine
+        theirs.tenantid = "globex"
+        // The same client-chosen id gives each tenant its own record key: neither can compact away the other's.
+        #expect(try catalog.prepare(mine, forTopic: "keel.rooms").partitionkey == "acme/lobby")
+        #expect(try catalog.prepare(theirs, forTopic: "keel.rooms").partitionkey == "globex/lobby")
+        // A given key must be the tenant's own.
+        theirs.partitionkey = "acme/lobby"
+        #expect(throws: EventValidationError.self) { try catalog.prepare(theirs, forTopic: "keel.rooms") }
+        var orphan = mine
+        orphan.tenantid = nil
+        do {
+            _ = try catalog.prepare(orphan, forTopic: "keel.rooms")
+            Issue.record("an event without a tenant was keyed on a tenant-scoped topic")
+        } catch {
+            #expect(error.field == "tenantid")
+        }
+    }
+
+    @Test func dataTypedAsTheCloudEventsFormatIsRefused() throws {
+        for contentType in ["application/cloudevents+json", "application/cloudevents-batch+json; charset=utf-8", "APPLICATION/CLOUDEVENTS"] {
+            var event = CloudEvent(id: "1", source: "/s", type: "com.example.thing.done", data: .json(["tenantid": "globex"]))
+            event.datacontenttype = contentType
+            #expect(error(event, "keel.external")?.field == "datacontenttype", "\(contentType)")
+        }
+    }
 }

@@ -57,6 +57,25 @@ import Testing
         #expect(catalog.topic(named: "keel.audit")?.key.sources == [.tenantid])
     }
 
+    @Test func onlyTheOpenTopicIsWrittenByProducersAndInternalTopicsAreUnreadable() throws {
+        let catalog = try Self.load()
+        #expect(catalog.producerWritableTopics == [catalog.ingestTopicName])
+        for hidden in ["keel.tenants", "keel.apikeys", "keel.deadletter", "keel.scheduler.timers", "keel.workflow.commands"] {
+            #expect(catalog.topic(named: hidden)?.tenantReadable == false, "\(hidden)")
+        }
+        for readable in ["keel.external", "keel.audit", "keel.workflow.runs", "keel.assistant.tokens", "keel.media.calls", "keel.llm.usage"] {
+            #expect(catalog.isTenantReadable(readable), "\(readable)")
+        }
+        // Every topic keyed by an id a client chooses keys by tenant too.
+        for topic in catalog.topics {
+            let clientChosen = topic.key.sources.contains {
+                if case .data(let pointer) = $0 { return !["/tenantId", "/keyId", "/originalKey", "/projection"].contains(pointer) }
+                return false
+            }
+            #expect(topic.key.tenantScoped == clientChosen, "\(topic.name)")
+        }
+    }
+
     @Test func everyTypeHasExactlyOneHome() throws {
         let catalog = try Self.load()
         var homes: [String: [String]] = [:]

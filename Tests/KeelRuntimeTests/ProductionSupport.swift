@@ -149,7 +149,7 @@ func expectedKeys(_ events: [CloudEvent], _ coordinates: [RecordCoordinates], to
     var result: [String: ProductionKey] = [:]
     for (event, coordinate) in zip(events, coordinates) {
         guard let key = event.partitionkey else { continue }
-        result[KeysProjector.documentID(topic: topic, key: key)] = ProductionKey(eventID: event.id, offset: coordinate.offset)
+        result[KeysProjector.documentID(tenant: event.tenantid ?? KeysProjector.noTenant, topic: topic, key: key)] = ProductionKey(eventID: event.id, offset: coordinate.offset)
     }
     return result
 }
@@ -391,6 +391,7 @@ extension ProductionEnvironment {
             {"name": "\(topic)", "description": "A production-path test topic.", "partitions": \(partitions),
              "replicationFactor": 1, "cleanupPolicy": "delete", "retention": "1d",
              "key": {"description": "the partition key", "from": ["partitionkey"]}, "acceptsAnyType": false,
+             "writer": "keel", "tenantReadable": true,
              "eventTypes": [{"type": "com.example.order.placed", "description": "A test event.", "versions": [{"version": 1, "schema": {"type": "object", "required": [\(requiredJSON)]}}]}]}
             """
         try Data(definition.utf8).write(to: URL(fileURLWithPath: "\(catalog.path)/\(topic).json"))

@@ -13,6 +13,13 @@ extension TopicCatalog {
             throw EventValidationError(field: "topic", reason: "unknown topic '\(topicName)' (see `keel topics list`)")
         }
         try event.validate()
+        if let contentType = event.datacontenttype, Syntax.isCloudEventsFormat(contentType) {
+            // On the log such an event would be a binary-mode record whose content type says
+            // "structured": a reader could mistake its data for a whole event (another tenant's).
+            throw EventValidationError(
+                field: "datacontenttype",
+                reason: "'\(contentType)' is the CloudEvents event format, not a media type for data; send the data with its own type (e.g. application/json)")
+        }
         var prepared = event
         if let home = homeTopic(forType: event.type) {
             if home.name != topic.name, !topic.acceptsAnyType {
@@ -61,6 +68,10 @@ extension TopicCatalog {
     }
 
     private static func applyKey(_ rule: KeyRule, to event: inout CloudEvent, topic: String) throws(EventValidationError) {
+        if rule.tenantScoped, event.tenantid?.isEmpty != false {
+            throw EventValidationError(
+                field: "tenantid", reason: "topic '\(topic)' keys records by tenant and \(rule.description), but the event has no tenantid")
+        }
         let derived = rule.key(for: event)
         guard let derived else {
             throw EventValidationError(

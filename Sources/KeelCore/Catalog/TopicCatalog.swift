@@ -61,6 +61,16 @@ public struct TopicCatalog: Sendable {
         homes[type].flatMap { topicsByName[$0] }
     }
 
+    /// Topics whose records a tenant may read (its own only): what live streams serve and what
+    /// tenant-readable projections follow.
+    public var tenantReadableTopics: [String] { topics.filter(\.tenantReadable).map(\.name) }
+
+    /// Topics producers may write through ingest (`writer: any`).
+    public var producerWritableTopics: [String] { topics.filter { $0.writer == .any }.map(\.name) }
+
+    /// May a tenant read its own records of `name`? Topics outside the catalog are never readable.
+    public func isTenantReadable(_ name: String) -> Bool { topicsByName[name]?.tenantReadable == true }
+
     /// The definition of a registered event type.
     public func eventType(named type: String) -> EventTypeDefinition? {
         homeTopic(forType: type)?.eventType(named: type)

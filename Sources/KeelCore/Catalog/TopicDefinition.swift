@@ -63,19 +63,41 @@ public enum KeySource: Sendable, Hashable, CustomStringConvertible {
 public struct KeyRule: Sendable, Hashable {
     public var description: String
     public var sources: [KeySource]
+    /// The key holds an id a client chooses (a workflow, schedule, assistant or room id): the
+    /// record key is then `<tenantid>/<id>`, so one tenant's record can never compact away or
+    /// shadow another's that happens to use the same id. Tenant ids cannot contain `/`, so the
+    /// first `/` always splits a key back into its tenant and its id.
+    public var tenantScoped: Bool
 
-    public init(description: String, sources: [KeySource]) {
+    public init(description: String, sources: [KeySource], tenantScoped: Bool = false) {
         self.description = description
         self.sources = sources
+        self.tenantScoped = tenantScoped
     }
 
-    /// The first non-empty value among `sources`, or `nil`.
+    /// The separator between the tenant and the id of a tenant-scoped key.
+    public static let tenantSeparator = "/"
+
+    /// The first non-empty value among `sources` (prefixed with the event's tenant when the rule is
+    /// tenant-scoped; `nil` then if the event has no tenant), or `nil`.
     public func key(for event: CloudEvent) -> String? {
         for source in sources {
-            if let value = source.value(for: event) { return value }
+            if let value = source.value(for: event) {
+                guard tenantScoped else { return value }
+                guard let tenant = event.tenantid, !tenant.isEmpty else { return nil }
+                return tenant + Self.tenantSeparator + value
+            }
         }
         return nil
     }
+}
+
+/// Who may write a topic.
+public enum TopicWriter: String, Sendable, Hashable, CaseIterable {
+    /// Only Keel's own roles produce to it; the gateway's ingest refuses its types.
+    case keel
+    /// Any authenticated producer may write it (the open ingest topic).
+    case any
 }
 
 /// One schema version of an event type's `data`.
@@ -123,14 +145,20 @@ public struct TopicDefinition: Sendable, Hashable {
     public var key: KeyRule
     /// An open ingest topic: any event type may be produced to it (only `keel.external`).
     public var acceptsAnyType: Bool
+    /// Who may produce to the topic: `keel` topics are written by Keel's roles alone.
+    public var writer: TopicWriter
+    /// Whether a tenant may read its own records of the topic (live streams, projections that
+    /// serve documents to tenants). `false` keeps a topic internal: never streamed, never
+    /// projected into a collection a tenant can read.
+    public var tenantReadable: Bool
     public var eventTypes: [EventTypeDefinition]
     /// Further Kafka topic configs, passed through as given.
     public var extraConfig: [String: String]
 
     public init(
         name: String, description: String, partitions: Int32, replicationFactor: Int16, cleanupPolicy: CleanupPolicy,
-        retentionMs: Int64?, key: KeyRule, acceptsAnyType: Bool, eventTypes: [EventTypeDefinition],
-        extraConfig: [String: String]
+        retentionMs: Int64?, key: KeyRule, acceptsAnyType: Bool, writer: TopicWriter = .keel, tenantReadable: Bool = false,
+        eventTypes: [EventTypeDefinition], extraConfig: [String: String]
     ) {
         self.name = name
         self.description = description
@@ -140,6 +168,8 @@ public struct TopicDefinition: Sendable, Hashable {
         self.retentionMs = retentionMs
         self.key = key
         self.acceptsAnyType = acceptsAnyType
+        self.writer = writer
+        self.tenantReadable = tenantReadable
         self.eventTypes = eventTypes
         self.extraConfig = extraConfig
     }

@@ -9,9 +9,9 @@ struct TopicFileParser {
 
     static let topicFields: Set<String> = [
         "name", "description", "partitions", "replicationFactor", "cleanupPolicy", "retention", "key",
-        "acceptsAnyType", "config", "eventTypes",
+        "acceptsAnyType", "writer", "tenantReadable", "config", "eventTypes",
     ]
-    static let keyFields: Set<String> = ["description", "from"]
+    static let keyFields: Set<String> = ["description", "from", "scope"]
     static let eventTypeFields: Set<String> = ["type", "description", "versions"]
     static let versionFields: Set<String> = ["version", "schema", "examples"]
     /// Configs that have their own fields, so a file cannot say two different things.
@@ -96,6 +96,19 @@ struct TopicFileParser {
         if acceptsAnyType, let name, name != TopicCatalog.ingestTopicName {
             problem("only \(TopicCatalog.ingestTopicName) may accept any event type")
         }
+        // Both are required: a topic nobody thought about must not default to open.
+        var writer: TopicWriter?
+        if let text = object["writer"]?.stringValue, let parsed = TopicWriter(rawValue: text) {
+            writer = parsed
+        } else {
+            problem("'writer' must be \"keel\" (only Keel's roles produce to it) or \"any\" (open to producers)")
+        }
+        var tenantReadable: Bool?
+        if case .bool(let flag)? = object["tenantReadable"] {
+            tenantReadable = flag
+        } else {
+            problem("'tenantReadable' must be a boolean (may a tenant read its own records of this topic?)")
+        }
 
         var extraConfig: [String: String] = [:]
         if let config = object["config"] {
@@ -139,12 +152,12 @@ struct TopicFileParser {
         }
 
         guard let name, let description, let partitions, let replicationFactor, let cleanupPolicy,
-            let retention, let key
+            let retention, let key, let writer, let tenantReadable
         else { return nil }
         return TopicDefinition(
             name: name, description: description, partitions: partitions, replicationFactor: replicationFactor,
             cleanupPolicy: cleanupPolicy, retentionMs: retention.milliseconds, key: key, acceptsAnyType: acceptsAnyType,
-            eventTypes: eventTypes, extraConfig: extraConfig)
+            writer: writer, tenantReadable: tenantReadable, eventTypes: eventTypes, extraConfig: extraConfig)
     }
 
     /// `"forever"`, a positive number of milliseconds, or a positive count with a unit:
@@ -198,8 +211,14 @@ struct TopicFileParser {
             }
             sources.append(source)
         }
+        var tenantScoped = false
+        switch object["scope"] {
+        case nil, .string("topic")?: break
+        case .string("tenant")?: tenantScoped = true
+        default: problem("key: 'scope' must be \"tenant\" (the key is <tenantid>/<id>) or \"topic\" (the default)")
+        }
         guard let description, sources.count == entries.count else { return nil }
-        return KeyRule(description: description, sources: sources)
+        return KeyRule(description: description, sources: sources, tenantScoped: tenantScoped)
     }
 
     private mutating func parseEventType(_ value: JSONValue, index: Int) -> EventTypeDefinition? {

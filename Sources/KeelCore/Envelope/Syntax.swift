@@ -170,6 +170,12 @@ enum Syntax {
         return essence == "application/json" || essence.hasSuffix("+json")
     }
 
+    /// `application/cloudevents` or any of its formats (`+json`, `-batch+json`, …): a whole
+    /// event, never a type for an event's data.
+    static func isCloudEventsFormat(_ text: String) -> Bool {
+        mediaTypeEssence(text).hasPrefix("application/cloudevents")
+    }
+
     static func isTextMediaType(_ text: String) -> Bool {
         mediaTypeEssence(text).hasPrefix("text/")
     }
