@@ -88,7 +88,8 @@ public func buildGatewayRouters(
     ).register(on: routes)
     QueryController(store: dependencies.store, log: dependencies.log, projectors: dependencies.projectors).register(on: routes)
     let webSocketRouter = Router(context: GatewayContext.self)
-    SubscriptionController(log: dependencies.log, configuration: configuration.subscriptions, logger: logger)
+    SubscriptionController(
+        log: dependencies.log, catalog: dependencies.catalog, configuration: configuration.subscriptions, logger: logger)
         .register(on: routes, webSocketRouter: webSocketRouter)
     OpsController(
         log: dependencies.log, store: dependencies.store, access: dependencies.access, metrics: dependencies.metrics,

@@ -8,17 +8,14 @@ public enum StandardProjections {
         IngestDedupeProjector.projectionName,
     ]
 
-    /// Topics Keel writes itself; the gateway never ingests into them, so `dedupe` skips them.
-    public static let internalTopics: Set<String> = ["keel.tenants", "keel.apikeys", "keel.audit", "keel.deadletter"]
-
-    /// The projectors, configured from the catalog (activity and keys read every topic except
-    /// the token stream; dedupe every topic the gateway ingests into).
+    /// The projectors, configured from the catalog. The collections tenants read (`activity`,
+    /// `keys`) follow only the catalog's tenant-readable topics, so an internal topic
+    /// (`keel.tenants`, `keel.apikeys`, `keel.deadletter`, …) never reaches them; `audit` reads
+    /// `keel.audit` and is served per tenant; `dedupe` follows the topics producers may write.
     public static func all(catalog: TopicCatalog) -> [any Projector] {
-        let topics = ActivityProjector.defaultTopics(in: catalog)
-        let ingestible = catalog.topics.map(\.name).filter { !internalTopics.contains($0) }
-        return [
-            ActivityProjector(topics: topics), AuditProjector(), KeysProjector(topics: topics),
-            IngestDedupeProjector(topics: ingestible),
+        [
+            ActivityProjector(topics: ActivityProjector.defaultTopics(in: catalog)), AuditProjector(),
+            KeysProjector(topics: catalog.tenantReadableTopics), IngestDedupeProjector(topics: catalog.producerWritableTopics),
         ]
     }
 

@@ -16,6 +16,9 @@ import Testing
             ("text/plain; charset=utf-8", .text("plain text ✓\nline 2")),
             ("application/octet-stream", .binary([0, 1, 2, 0xFF, 0xFE])),
             ("image/png", .binary([])),
+            // Data typed as the event format itself: ingest refuses it, but a record that has one
+            // must still read back as binary mode, never as a whole (other tenant's) event.
+            ("application/cloudevents+json", .json(["specversion": "1.0", "id": "inner", "source": "/x", "type": "t.t.t", "tenantid": "globex"])),
         ]
         var events: [CloudEvent] = []
         var counter = 0
@@ -53,7 +56,10 @@ import Testing
     }
 
     @Test func structuredModeRoundTrips() throws {
-        for event in Self.allEvents() where !(event.datacontenttype == nil && { if case .text = event.data { true } else { false } }()) {
+        for event in Self.allEvents()
+        where !(event.datacontenttype == nil && { if case .text = event.data { true } else { false } }())
+            && event.datacontenttype?.hasPrefix("application/cloudevents") != true
+        {
             let (key, value, headers) = KafkaBinding.encodeStructured(event)
             #expect(key == event.partitionkey.map { Array($0.utf8) })
             let decoded = try KafkaBinding.decode(key: key, value: value, headers: headers)
@@ -102,6 +108,24 @@ import Testing
             key: nil, value: value, headers: [RecordHeader(name: "content-type", text: "Application/CloudEvents+JSON; charset=UTF-8")])
         #expect(event.id == "9")
         #expect(event.data == .json(["a": 1]))
+    }
+
+    @Test func aBinaryRecordTypedAsStructuredKeepsItsStampedTenant() throws {
+        var event = CloudEvent(id: "outer", source: "/evil", type: "com.example.order.placed", datacontenttype: "application/cloudevents+json")
+        event.tenantid = "acme"
+        event.data = .json(["specversion": "1.0", "id": "victim", "source": "/shop", "type": "com.example.order.placed", "tenantid": "globex"])
+        let record = KafkaBinding.encode(event)
+        let plain = try KafkaBinding.decode(key: record.key, value: record.value, headers: record.headers)
+        let stamped = try KafkaBinding.decodeStamped(key: record.key, value: record.value, headers: record.headers)
+        for decoded in [plain, stamped] {
+            #expect(decoded.id == "outer")
+            #expect(decoded.tenantid == "acme")
+        }
+        #expect(KafkaBinding.stampedTenant(in: record.headers) == "acme")
+        // A structured record (no ce_ headers) carries no stamp and is read as the event it holds.
+        let structured = KafkaBinding.encodeStructured(event)
+        #expect(KafkaBinding.stampedTenant(in: structured.headers) == nil)
+        #expect(try KafkaBinding.decodeStamped(key: structured.key, value: structured.value, headers: structured.headers).tenantid == "acme")
     }
 
     private func decodeError(value: [UInt8]? = nil, _ headers: [(String, String?)]) -> EventValidationError? {

@@ -27,6 +27,7 @@ final class Harness: Sendable {
     let store: EmbeddedProjectionStore
     let access: AccessService
     let configuration: GatewayConfiguration
+    let catalog: TopicCatalog
     let metrics = GatewayMetrics()
     /// The rate limiter's and the authenticator's clocks: real time unless a test moves them by
     /// hand (`advanceClock`).
@@ -36,8 +37,10 @@ final class Harness: Sendable {
     /// when `advanceClock` moves it, so bucket and expiry tests do not depend on how fast the
     /// machine runs them.
     init(
-        directory: TemporaryDirectory? = nil, manualClock: Bool = false, configure: (inout GatewayConfiguration) -> Void = { _ in }
+        directory: TemporaryDirectory? = nil, manualClock: Bool = false, catalog: TopicCatalog = repositoryCatalog,
+        configure: (inout GatewayConfiguration) -> Void = { _ in }
     ) async throws {
+        self.catalog = catalog
         self.manualClock = manualClock ? ManualClock() : nil
         let directory = try directory ?? TemporaryDirectory(prefix: "keel-gateway")
         self.directory = directory

@@ -37,22 +37,37 @@ struct IngestTests {
         await harness.remove()
     }
 
-    @Test("a catalog type goes to its home topic and is schema-checked")
+    @Test("a registered type of a producer-writable topic goes to its home topic and is schema-checked")
     func catalogTypes() async throws {
-        let harness = try await Harness()
+        let orders = #"""
+            {"name": "keel.orders", "description": "Orders, a topic producers write.", "partitions": 3, "replicationFactor": 1,
+             "cleanupPolicy": "delete", "retention": "7d", "writer": "any", "tenantReadable": true,
+             "key": {"description": "the order id", "from": ["data:/orderId"], "scope": "tenant"},
+             "eventTypes": [{"type": "com.acme.order.placed", "description": "An order.", "versions": [{"version": 1,
+               "schema": {"type": "object", "required": ["orderId", "total"], "properties": {"orderId": {"type": "string"}, "total": {"type": "string"}}}}]}]}
+            """#
+        let extended = try TopicCatalog(files: repositoryCatalogFiles + [CatalogFile(path: "Topics/keel.orders.json", contents: Array(orders.utf8))])
+        let harness = try await Harness(catalog: extended)
         try await harness.withRouter { client in
             try await client.createTenant("acme")
             let producer = try await client.createKey(tenant: "acme", roles: ["producer"])
             let good = try await client.post(
-                event: structuredEvent(id: "u1", type: "keel.llm.call.completed", data: Self.usageData), token: producer)
+                event: structuredEvent(id: "o1", type: "com.acme.order.placed", data: #"{"orderId":"A-1","total":"12.50"}"#), token: producer)
             #expect(good.status == .accepted, "\(good.body.text)")
-            #expect(good.body.json["topic"]?.stringValue == "keel.llm.usage")
+            #expect(good.body.json["topic"]?.stringValue == "keel.orders")
             let bad = try await client.post(
-                event: structuredEvent(id: "u2", type: "keel.llm.call.completed", data: #"{"model":5}"#), token: producer)
+                event: structuredEvent(id: "o2", type: "com.acme.order.placed", data: #"{"orderId":"A-2","total":12.5}"#), token: producer)
             expectProblem(bad, .badRequest, "invalid-event")
-            #expect(bad.body.json["field"]?.stringValue?.hasPrefix("data") == true)
+            #expect(bad.body.json["field"]?.stringValue == "data/total", "\(bad.body.text)")
+            // A type of a topic only Keel writes is refused, however valid its data.
+            let usage = try await client.post(
+                event: structuredEvent(id: "u1", type: "keel.llm.call.completed", data: Self.usageData), token: producer)
+            expectProblem(usage, .forbidden, "forbidden")
         }
-        #expect(try await harness.events(in: "keel.llm.usage").map(\.id) == ["u1"])
+        let stored = try await harness.events(in: "keel.orders")
+        #expect(stored.map(\.id) == ["o1"])
+        #expect(stored.first?.partitionkey == "acme/A-1")
+        #expect(try await harness.events(in: "keel.llm.usage").isEmpty)
         await harness.remove()
     }
 

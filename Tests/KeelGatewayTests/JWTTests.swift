@@ -5,6 +5,7 @@ import HummingbirdTesting
 import JWTKit
 import KeelCore
 import KeelGateway
+import KeelLog
 import KeelTestSupport
 import Testing
 
@@ -18,6 +19,18 @@ struct TestClaims: JWTPayload {
     var tenant: String? = "acme"
     var realm_access: [String: [String]]? = ["roles": ["reader", "producer"]]
     var resource_access: [String: [String: [String]]]?
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+/// Claims whose tenant claim is a number, which must never read as "no tenant".
+struct NumericTenantClaims: JWTPayload {
+    var iss = "https://idp.test/realms/keel"
+    var sub = "user-1"
+    var aud = "keel-gateway"
+    var exp = Int(Date().timeIntervalSince1970) + 300
+    var tenant = 42
+    var realm_access: [String: [String]] = ["roles": ["admin"]]
 
     func verify(using algorithm: some JWTAlgorithm) async throws {}
 }
@@ -42,7 +55,7 @@ struct IdentityProvider {
         try Data(JSONValue.object(["keys": .array(keys)]).serialized()).write(to: URL(fileURLWithPath: jwksPath))
     }
 
-    func token(_ claims: TestClaims = TestClaims(), kid: String = "rsa-1") async throws -> String {
+    func token(_ claims: some JWTPayload = TestClaims(), kid: String = "rsa-1") async throws -> String {
         try await signers.sign(claims, kid: JWKIdentifier(string: kid))
     }
 
@@ -139,6 +152,68 @@ struct JWTTests {
             #expect(try await client.post(event: structuredEvent(id: "k2"), token: newKid).status == .accepted)
         }
         #expect(try await harness.events(in: "keel.external").map(\.id).sorted() == ["j1", "j2", "j4", "k2"])
+        await harness.remove()
+    }
+
+    @Test("a token's admin role is a tenant admin; only the configured platform role acts platform-wide; tenant claims must be strings")
+    func platformAndTenantScopes() async throws {
+        let harness = try await Harness()
+        let idp = try await IdentityProvider(directory: harness.directory.path)
+        var configuration = idp.configuration
+        configuration.platformAdminRole = "keel-platform-admin"
+        let verifier = JWTVerifier(configuration: configuration, logger: quietLogger())
+        try await verifier.load()
+        try await harness.withRouter(jwt: verifier) { client in
+            try await client.createTenant("acme")
+            try await client.createTenant("globex")
+            var tenantAdmin = TestClaims()
+            tenantAdmin.realm_access = ["roles": ["admin"]]
+            let acmeAdmin = try await idp.token(tenantAdmin)
+            expectProblem(try await client.call(.get, "/v1/tenants", token: acmeAdmin), .forbidden, "forbidden")
+            expectProblem(try await client.call(.post, "/v1/tenants", token: acmeAdmin, body: #"{"tenantId":"initech","name":"I"}"#), .forbidden, "forbidden")
+            expectProblem(try await client.call(.get, "/v1/tenants/globex", token: acmeAdmin), .forbidden, "forbidden")
+            expectProblem(try await client.call(.get, "/v1/audit?tenant=globex", token: acmeAdmin), .forbidden, "forbidden")
+            #expect(try await client.call(.get, "/v1/tenants/acme", token: acmeAdmin).status == .ok)
+            #expect(try await client.call(.get, "/v1/tenants/acme/keys", token: acmeAdmin).status == .ok)
+            // Keycloak's realm-wide admin without a tenant claim is no platform admin.
+            var realmAdmin = tenantAdmin
+            realmAdmin.tenant = nil
+            expectProblem(try await client.call(.get, "/v1/tenants", token: try await idp.token(realmAdmin)), .forbidden, "forbidden")
+            expectProblem(try await client.call(.get, "/v1/audit?tenant=acme", token: try await idp.token(realmAdmin)), .forbidden, "forbidden")
+            // The configured platform role is.
+            var platform = realmAdmin
+            platform.realm_access = ["roles": ["keel-platform-admin"]]
+            let platformToken = try await idp.token(platform)
+            #expect(try await client.call(.get, "/v1/tenants", token: platformToken).status == .ok)
+            #expect(try await client.call(.get, "/v1/audit?tenant=globex", token: platformToken).status == .ok)
+            // A tenant claim that is not a string is a 401, never "no tenant".
+            expectProblem(try await client.call(.get, "/v1/audit", token: try await idp.token(NumericTenantClaims())), .unauthorized, "unauthorized")
+        }
+        await harness.remove()
+    }
+
+    @Test("JWT callers of an unknown or suspended tenant are refused, like API keys")
+    func suspendedAndUnknownTenants() async throws {
+        let harness = try await Harness()
+        let idp = try await IdentityProvider(directory: harness.directory.path)
+        let verifier = JWTVerifier(configuration: idp.configuration, logger: quietLogger())
+        try await verifier.load()
+        try await harness.withRouter(jwt: verifier) { client in
+            try await client.createTenant("acme")
+            let token = try await idp.token()
+            #expect(try await client.call(.get, "/v1/audit", token: token).status == .ok)
+            var unknown = TestClaims()
+            unknown.tenant = "initech"
+            expectProblem(try await client.call(.get, "/v1/audit", token: try await idp.token(unknown)), .forbidden, "forbidden")
+            // Suspend acme the way Keel records it, on the tenants topic.
+            let state = try #require(harness.access.directory.tenant("acme"))
+            let events = try TenantDecider.decide(.suspend(tenantId: "acme", reason: "unpaid"), state: state)
+            let coordinates = try await harness.log.produce(
+                events.map { OutgoingRecord($0.cloudEvent(source: "test", id: UUIDv7.generate().lowercasedString, time: Date())) }, to: "keel.tenants")
+            #expect(await harness.access.waitUntilApplied(coordinates))
+            expectProblem(try await client.call(.get, "/v1/audit", token: token), .forbidden, "forbidden")
+            expectProblem(try await client.post(event: structuredEvent(id: "s"), token: token), .forbidden, "forbidden")
+        }
         await harness.remove()
     }
 }

@@ -76,6 +76,26 @@ struct DeadLetterTests {
         #expect(types.contains(DeadLetterEvents.skipped) && types.filter { $0 == DeadLetterEvents.redriven }.count == 3)
     }
 
+    @Test("one tenant's poison record parks only its own records of the key, never another tenant's with the same key")
+    func poisonIsTenantScoped() async throws {
+        let env = try await Environment(topics: ["keel.audit", "keel.deadletter"])
+        defer { Task.detached { await env.remove() } }
+        func shared(_ tenant: String, actor: String?, id: String) -> CloudEvent {
+            var event = audit(tenant, actor: actor, id: id)
+            event.partitionkey = "shared-key"
+            return event
+        }
+        try await env.produce([
+            shared("t1", actor: nil, id: "poison"), shared("t2", actor: "a", id: "other-tenant"), shared("t1", actor: "b", id: "same-tenant"),
+        ], to: "keel.audit")
+        try await env.runUntilCaughtUp(AuditProjector())
+        #expect(Set(try await env.documents("audit", in: .live("audit")).keys) == ["other-tenant"])
+        let entries = try await env.store.deadLetters(.live("audit"))
+        #expect(entries.map(\.eventID) == ["poison", "same-tenant"])
+        #expect(entries.map(\.status) == [.poison, .parked])
+        #expect(entries.allSatisfy { $0.tenant == "t1" && $0.blockKey?.description == "t1|keel.audit|shared-key" })
+    }
+
     @Test("an upcaster failure dead-letters; after the fix, redrive --all applies everything in order")
     func redriveAfterFix() async throws {
         let env = try await Environment(topics: ["keel.workflow.runs", "keel.deadletter"])

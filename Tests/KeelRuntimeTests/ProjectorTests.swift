@@ -35,12 +35,13 @@ struct ProjectorTests {
         #expect(changes.first?.id == "-|keel.tenant.created|0")
     }
 
-    @Test("activity: default topics are the catalog's, without the token stream")
+    @Test("activity: default topics are the catalog's tenant-readable ones, without the token stream")
     func activityTopics() {
         let topics = ActivityProjector.defaultTopics(in: catalog)
         #expect(!topics.contains("keel.assistant.tokens"))
-        #expect(topics.contains("keel.audit") && topics.contains("keel.workflow.runs") && topics.contains("keel.deadletter"))
-        #expect(topics.count == catalog.topics.count - 1)
+        #expect(topics.contains("keel.audit") && topics.contains("keel.workflow.runs"))
+        for hidden in ["keel.deadletter", "keel.tenants", "keel.apikeys"] { #expect(!topics.contains(hidden), "\(hidden)") }
+        #expect(topics.count == catalog.tenantReadableTopics.count - 1)
     }
 
     @Test("audit: one replace per event id with tenant, actor, type, time and data")
@@ -68,17 +69,30 @@ struct ProjectorTests {
         #expect(throws: ProjectionError.self) { try AuditProjector().project(projected(e, topic: "keel.audit")) }
     }
 
-    @Test("keys: the latest event per (topic, key) as a replace with coordinates; keyless → nothing")
+    @Test("keys: the latest event per (tenant, topic, key) as a replace with coordinates; keyless → nothing")
     func keys() throws {
         let e = event("keel.workflow.run.started", key: "run-1", data: .object(["runId": .string("run-1")]), dataversion: 2, id: "e1")
         let changes = try KeysProjector(topics: []).project(projected(e, topic: "keel.workflow.runs", partition: 3, offset: 11))
         guard case .replace(let document)? = changes.first?.operation else { Issue.record("expected a replace"); return }
-        #expect(changes[0].id == "keel.workflow.runs|run-1")
+        #expect(changes[0].id == "t1|keel.workflow.runs|run-1")
         #expect(document["offset"] == .int(11) && document["partition"] == .int(3) && document["eventId"] == .string("e1"))
         #expect(document["dataversion"] == .int(2) && document["timestamp"] == .date(42))
         #expect(document["data"]?.value(atPath: "runId") == .string("run-1"))
         let keyless = event("keel.tenant.created")
         #expect(try KeysProjector(topics: []).project(projected(keyless, key: nil)).isEmpty)
+    }
+
+    @Test("keys: two tenants with the same key on a shared topic address two documents")
+    func keysKeepTenantsApart() throws {
+        let mine = event("com.acme.order.placed", tenant: "acme", key: "order-1", id: "a")
+        let theirs = event("com.acme.order.placed", tenant: "globex", key: "order-1", id: "b")
+        let projector = KeysProjector(topics: [])
+        let first = try projector.project(projected(mine, topic: "keel.external"))
+        let second = try projector.project(projected(theirs, topic: "keel.external"))
+        #expect(first[0].id == "acme|keel.external|order-1")
+        #expect(second[0].id == "globex|keel.external|order-1")
+        let noTenant = try projector.project(projected(event("com.acme.order.placed", tenant: nil, key: "order-1"), topic: "keel.external"))
+        #expect(noTenant[0].id == "-|keel.external|order-1")
     }
 
     @Test("projectors are deterministic: the same event gives the same changes")

@@ -85,10 +85,43 @@ public enum KafkaBinding {
                 }
             }
         }
-        if let contentType, contentType.utf8.count >= 23, contentType.lowercased().hasPrefix("application/cloudevents") {
+        // Structured mode only for a record with no `ce_` attribute at all: a binary-mode record
+        // (one that carries its attributes, its tenant among them, in headers) whose content
+        // type merely *says* cloudevents is still binary, so its data can never pose as a whole
+        // event and claim another tenant.
+        if !attributes.any, let contentType, contentType.utf8.count >= 23,
+            contentType.lowercased().hasPrefix("application/cloudevents")
+        {
             return try decodeStructured(contentType: contentType, value: value)
         }
         return try decodeBinary(contentType: contentType, attributes: attributes, value: value)
+    }
+
+    /// The tenant a record was stamped with: its `ce_tenantid` header (Keel's writers always
+    /// write binary mode, so every tenant's record carries one). Readable even when the record
+    /// does not decode, so a poison record is still filed under its own tenant.
+    public static func stampedTenant(in headers: [RecordHeader]) -> String? {
+        for header in headers where header.name.count == 11 && header.name.lowercased() == "ce_tenantid" {
+            return header.text
+        }
+        return nil
+    }
+
+    /// Decodes a record that is read on a tenant's behalf (live streams, projections, the access
+    /// directory) and checks that the tenant it names is the one it was stamped with: a record
+    /// whose decoded `tenantid` differs from its `ce_tenantid` header is refused, whatever mode
+    /// it arrived in.
+    public static func decodeStamped(key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader]) throws(EventValidationError)
+        -> CloudEvent
+    {
+        let event = try decode(key: key, value: value, headers: headers)
+        let stamp = stampedTenant(in: headers)
+        if let stamp, event.tenantid != stamp {
+            throw EventValidationError(
+                field: "tenantid",
+                reason: "the record was stamped for tenant '\(stamp)' but its event names '\(event.tenantid ?? "none")'")
+        }
+        return event
     }
 
     /// The `ce_` attributes of one binary-mode record, as read.
@@ -102,9 +135,12 @@ public enum KafkaBinding {
         var subject: String?
         var time: String?
         var extensions: [String: String] = [:]
+        /// Was any `ce_` header read?
+        var any = false
 
         /// Records one attribute; false if it was already there.
         mutating func set(_ name: String, _ text: String) -> Bool {
+            any = true
             func store(_ slot: inout String?) -> Bool {
                 guard slot == nil else { return false }
                 slot = text

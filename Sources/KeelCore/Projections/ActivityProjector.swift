@@ -23,9 +23,10 @@ public struct ActivityProjector: Projector {
         self.topics = topics
     }
 
-    /// Every topic of the catalog except `excludedByDefault`.
+    /// Every tenant-readable topic of the catalog except `excludedByDefault`: counts are served
+    /// to tenants, so internal topics stay out.
     public static func defaultTopics(in catalog: TopicCatalog) -> [String] {
-        catalog.topics.map(\.name).filter { !excludedByDefault.contains($0) }
+        catalog.tenantReadableTopics.filter { !excludedByDefault.contains($0) }
     }
 
     /// The UTC hour an instant falls in (floor, also for instants before 1970).

@@ -1,6 +1,10 @@
-/// `keys`: the latest event per (topic, key) with its coordinates.
+/// `keys`: the latest event per (tenant, topic, key) with its coordinates.
 ///
-/// One document per (topic, key), id `topic|key`, written with `replace`. Why replace is safe
+/// One document per (tenant, topic, key), id `tenant|topic|key`, written with `replace`. The
+/// tenant is part of the identity: keys on shared topics are chosen by producers, so without it
+/// one tenant's event would replace another's document. Neither a tenant id nor a topic name can
+/// hold `|`, so the key, last, may hold anything. Events without a tenant are filed under `-`
+/// (no tenant's reads ever match them). Why replace is safe
 /// without an offset guard: all records of a key live in one partition and the runtime applies a
 /// partition strictly in offset order, and a batch at or behind the stored checkpoint is skipped
 /// whole — so an older record can never be applied after a newer one. (A `$max`-guarded
@@ -19,7 +23,10 @@ public struct KeysProjector: Projector {
         self.topics = topics
     }
 
-    public static func documentID(topic: String, key: String) -> String { "\(topic)|\(key)" }
+    /// The tenant used for events that carry no `tenantid`.
+    public static let noTenant = "-"
+
+    public static func documentID(tenant: String, topic: String, key: String) -> String { "\(tenant)|\(topic)|\(key)" }
 
     public func project(_ event: ProjectedEvent) throws(ProjectionError) -> [DocumentChange] {
         guard let key = event.key else { return [] }
@@ -38,7 +45,7 @@ public struct KeysProjector: Projector {
         if let tenant = cloudEvent.tenantid { document["tenant"] = .string(tenant) }
         if let version = cloudEvent.dataversion { document["dataversion"] = .int(Int64(version)) }
         if let data = cloudEvent.data { document["data"] = data.documentValue }
-        let id = Self.documentID(topic: event.topic, key: key)
+        let id = Self.documentID(tenant: cloudEvent.tenantid ?? Self.noTenant, topic: event.topic, key: key)
         return [DocumentChange(collection: Self.collection, id: id, operation: .replace(document))]
     }
 }

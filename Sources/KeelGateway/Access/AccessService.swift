@@ -173,7 +173,7 @@ public final class AccessService: Service, Sendable {
         events.reserveCapacity(records.count)
         for record in records {
             do {
-                let event = try KafkaBinding.decode(key: record.key, value: record.value, headers: record.headers)
+                let event = try KafkaBinding.decodeStamped(key: record.key, value: record.value, headers: record.headers)
                 events.append((record.topicPartition, record.offset, event))
             } catch {
                 logger.warning("access: skipping undecodable record \(record.coordinates): \(error)")

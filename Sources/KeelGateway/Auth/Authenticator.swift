@@ -53,7 +53,9 @@ public struct Authenticator: Sendable {
         }
         if token.split(separator: ".", omittingEmptySubsequences: false).count == 3 {
             guard let jwt else { throw Problem.unauthorized("JWT authentication is not configured on this gateway") }
-            return try await jwt.principal(for: token, now: now())
+            let principal = try await jwt.principal(for: token, now: now())
+            if let tenant = principal.tenant { try await requireActiveTenant(tenant) }
+            return principal
         }
         throw Problem.unauthorized("unrecognised credential: neither an API key nor a JWT")
     }
@@ -83,6 +85,15 @@ public struct Authenticator: Sendable {
         return Principal(
             credential: .apiKey(keyId: key.keyId), tenant: key.tenantId == Self.systemTenant ? nil : key.tenantId,
             roles: Set(key.roles), allowedTypes: key.allowedTypes)
+    }
+
+    /// Every credential's tenant must exist and not be suspended (API keys check it below).
+    private func requireActiveTenant(_ id: String) async throws(Problem) {
+        if !access.isLoaded, await !access.waitUntilLoaded(timeout: .seconds(10)) {
+            throw Problem(.notReady, "the gateway is still loading tenants; retry shortly")
+        }
+        guard let tenant = access.directory.tenant(id) else { throw Problem.forbidden("tenant '\(id)' does not exist") }
+        if tenant.suspended { throw Problem.forbidden("tenant '\(tenant.id)' is suspended") }
     }
 
     static let apiKeyHeader = HTTPField.Name("X-API-Key")!

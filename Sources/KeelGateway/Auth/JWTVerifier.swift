@@ -18,9 +18,13 @@ public struct JWTConfiguration: Sendable {
     public var issuer: String
     /// Required `aud` (one of the token's audiences).
     public var audience: String
-    /// The claim that names the tenant (a top-level string claim). Absent → the token acts
-    /// system-wide, which only an `admin` may.
+    /// The claim that names the tenant (a top-level string claim). A token without it is refused
+    /// unless it carries `platformAdminRole`; a claim that is not a string is a 401.
     public var tenantClaim: String = "tenant"
+    /// The role (as the token spells it, in the roles claim) that makes a token a *platform*
+    /// admin: tenants and every tenant's data. No default, so Keycloak's realm-wide `admin` is
+    /// never enough: `admin` in a token is a tenant admin, confined to the token's tenant.
+    public var platformAdminRole: String?
     /// A dotted path to an array of role names; when `nil`, Keycloak's `realm_access.roles` and
     /// `resource_access.<client>.roles` are used.
     public var rolesClaim: String?
@@ -117,13 +121,24 @@ public final class JWTVerifier: Sendable {
             let client = configuration.client ?? configuration.audience
             roleNames += claims["resource_access"]?[client]?["roles"]?.arrayValue?.compactMap(\.stringValue) ?? []
         }
+        let credential = Principal.Credential.jwt(issuer: configuration.issuer, subject: subject)
+        if let platformRole = configuration.platformAdminRole, roleNames.contains(platformRole) {
+            return Principal(credential: credential, tenant: nil, roles: [.admin])
+        }
         let roles = Set(roleNames.compactMap(Role.init(rawValue:)))
         guard !roles.isEmpty else { throw Problem.forbidden("JWT grants none of the roles admin, operator, producer, reader") }
-        let tenant = claims[configuration.tenantClaim]?.stringValue
-        if tenant == nil, !roles.contains(.admin) {
-            throw Problem.forbidden("JWT has no '\(configuration.tenantClaim)' claim (only admins act system-wide)")
+        let tenant: String
+        switch claims[configuration.tenantClaim] {
+        case .string(let text)? where !text.isEmpty:
+            tenant = text
+        case nil:
+            throw Problem.forbidden(
+                "JWT has no '\(configuration.tenantClaim)' claim: only a platform admin acts without a tenant, and this token is not one")
+        default:
+            // Never read as "no tenant": that would be the widest scope there is.
+            throw Problem.unauthorized("JWT claim '\(configuration.tenantClaim)' must be a non-empty string")
         }
-        return Principal(credential: .jwt(issuer: configuration.issuer, subject: subject), tenant: tenant, roles: roles)
+        return Principal(credential: credential, tenant: tenant, roles: roles)
     }
 
     private func keys(for kid: String) async throws(Problem) -> KeySet {

@@ -2,8 +2,10 @@ import KeelCore
 
 /// Who is calling: the authenticated identity behind a request, and what it may do.
 ///
-/// A principal with a `tenant` is confined to it; an admin without one (the bootstrap key, a
-/// system-tenant key, or a JWT admin without a tenant claim) must name the tenant it acts on.
+/// Two scopes: a principal with a `tenant` is confined to it (its `admin` role makes it a
+/// *tenant admin*: its own keys and data, never other tenants nor tenant creation); a principal
+/// without one is platform-level (the bootstrap key, keys of the system tenant, a JWT with the
+/// configured platform-admin role) and must name the tenant it acts on.
 public struct Principal: Sendable, Hashable {
     /// How the caller proved who it is.
     public enum Credential: Sendable, Hashable {
@@ -31,6 +33,9 @@ public struct Principal: Sendable, Hashable {
     public func has(_ permission: Permission) -> Bool { roles.contains { $0.grants(permission) } }
 
     public var isAdmin: Bool { roles.contains(.admin) }
+
+    /// A platform admin: may create and list tenants and act on any tenant.
+    public var isPlatformAdmin: Bool { tenant == nil && roles.contains(.admin) }
 
     /// A stable name for logs, audit records and rate-limit buckets.
     public var subject: String {

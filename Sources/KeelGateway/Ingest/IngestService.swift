@@ -47,11 +47,10 @@ public struct IngestResult: Sendable, Hashable {
 /// All-or-nothing: every event of a request is checked (permission, tenant, catalog, schema)
 /// before anything is produced; one bad event refuses the whole request. Events are produced to
 /// their home topic (the catalog's, else the open ingest topic) with the caller's tenant stamped
-/// in `tenantid`. Topics Keel writes itself (tenants, keys, audit, dead letters) are refused.
+/// in `tenantid`. The types of topics whose catalog `writer` is `keel` (every topic but the open
+/// ingest topic: tenants, keys, audit, dead letters, workflow runs, timers, usage, …) are refused,
+/// so a producer can never forge what Keel's roles decide.
 public struct IngestService: Sendable {
-    /// Topics no caller may produce to over HTTP: their events are decided by Keel itself.
-    public static let reservedTopics = StandardProjections.internalTopics
-
     let log: any EventLog
     let catalog: TopicCatalog
     let dedupe: DedupeIndex
@@ -86,9 +85,11 @@ public struct IngestService: Sendable {
                 throw problem
             }
             event.tenantid = tenant
-            let topic = catalog.homeTopic(forType: event.type)?.name ?? catalog.ingestTopicName
-            if Self.reservedTopics.contains(topic) {
-                var problem = Problem.forbidden("'\(event.type)' is written by Keel itself and cannot be ingested")
+            let home = catalog.homeTopic(forType: event.type)
+            let topic = home?.name ?? catalog.ingestTopicName
+            if let home, home.writer != .any {
+                var problem = Problem.forbidden(
+                    "'\(event.type)' belongs to topic '\(home.name)', which only Keel writes (its writer is '\(home.writer.rawValue)'); it cannot be ingested")
                 if let position { problem.extensions["index"] = .int(Int64(position)) }
                 throw problem
             }

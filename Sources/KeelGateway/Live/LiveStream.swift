@@ -162,7 +162,7 @@ public struct LiveStreamReader: Sendable {
                     // start): a client resuming from a position must never see it twice.
                     guard record.offset >= (position.offsets[record.partition] ?? 0) else { continue }
                     position.offsets[record.partition] = record.offset + 1
-                    guard let cloudEvent = try? KafkaBinding.decode(key: record.key, value: record.value, headers: record.headers),
+                    guard let cloudEvent = try? KafkaBinding.decodeStamped(key: record.key, value: record.value, headers: record.headers),
                         request.matches(cloudEvent)
                     else { continue }
                     let message = Self.message(cloudEvent, record: record, position: position)

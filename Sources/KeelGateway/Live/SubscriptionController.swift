@@ -27,9 +27,10 @@ public struct SubscriptionConfiguration: Sendable {
 struct SubscriptionController {
     /// Close code for a subscriber that fell `bufferCapacity` messages behind.
     static let slowConsumerCloseCode = 4008
-    static let reservedTopics: Set<String> = ["keel.apikeys", "keel.tenants", "keel.deadletter"]
 
     let log: any EventLog
+    /// Only the catalog's tenant-readable topics can be followed, and only the caller's records.
+    let catalog: TopicCatalog
     let configuration: SubscriptionConfiguration
     let logger: Logger
 
@@ -60,7 +61,10 @@ struct SubscriptionController {
         let principal = try context.requirePrincipal()
         let tenant = try principal.actingTenant(requested: request.requestedTenant)
         guard let topic = request.query("topic") else { throw Problem.badRequest("topic is required", field: "topic") }
-        if Self.reservedTopics.contains(topic) {
+        guard catalog.isTenantReadable(topic) else {
+            if catalog.topic(named: topic) == nil {
+                throw Problem.notFound("no topic '\(topic)' in the catalog (see GET /openapi.json and `keel topics list`)")
+            }
             throw Problem.forbidden("'\(topic)' is internal to Keel and cannot be subscribed to")
         }
         let fromText = request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.query("from") ?? "latest"
@@ -68,7 +72,13 @@ struct SubscriptionController {
             throw Problem.badRequest(
                 "from must be latest, earliest, an RFC 3339 time or a position from a previous event; got '\(fromText)'", field: "from")
         }
-        let streamRequest = LiveStreamRequest(topic: topic, tenant: tenant, key: request.query("key"), type: request.query("type"), start: start)
+        var key = request.query("key")
+        if let id = key, catalog.topic(named: topic)?.key.tenantScoped == true {
+            // Records of this topic are keyed `<tenant>/<id>`; subscribers name the id.
+            let prefix = tenant + KeyRule.tenantSeparator
+            key = id.hasPrefix(prefix) ? id : prefix + id
+        }
+        let streamRequest = LiveStreamRequest(topic: topic, tenant: tenant, key: key, type: request.query("type"), start: start)
         let partitions = try await LiveStreamReader.partitions(for: streamRequest, in: log)
         return (streamRequest, partitions)
     }

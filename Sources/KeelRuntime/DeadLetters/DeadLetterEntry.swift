@@ -26,6 +26,9 @@ public struct DeadLetterEntry: Sendable, Hashable {
     public var offset: Int64
     /// The record key as text; `nil` for keyless records (which block nothing).
     public var key: String?
+    /// The tenant the record was stamped with (`nil` for records of no tenant). Part of what a
+    /// dead letter blocks: one tenant's poison record never parks another tenant's records.
+    public var tenant: String?
     public var status: Status
     public var error: ProjectionError?
     /// For parked entries: the id of the poison entry they wait behind.
@@ -36,7 +39,7 @@ public struct DeadLetterEntry: Sendable, Hashable {
     public var timestampMs: Int64
 
     public init(
-        projection: String, topic: String, partition: Int32, offset: Int64, key: String?, status: Status,
+        projection: String, topic: String, partition: Int32, offset: Int64, key: String?, tenant: String? = nil, status: Status,
         error: ProjectionError? = nil, blockedBy: String? = nil, eventID: String? = nil, eventType: String? = nil,
         timestampMs: Int64
     ) {
@@ -45,6 +48,7 @@ public struct DeadLetterEntry: Sendable, Hashable {
         self.partition = partition
         self.offset = offset
         self.key = key
+        self.tenant = tenant
         self.status = status
         self.error = error
         self.blockedBy = blockedBy
@@ -72,7 +76,7 @@ public struct DeadLetterEntry: Sendable, Hashable {
         return (parts[0], "\(parts[1]):\(parts[2]):\(parts[3])")
     }
 
-    public var blockKey: BlockKey? { key.map { BlockKey(topic: topic, key: $0) } }
+    public var blockKey: BlockKey? { key.map { BlockKey(tenant: tenant, topic: topic, key: $0) } }
 
     public var document: Document {
         var document: Document = [
@@ -81,6 +85,7 @@ public struct DeadLetterEntry: Sendable, Hashable {
             "entryId": .string(id),
         ]
         if let key { document["key"] = .string(key) }
+        if let tenant { document["tenant"] = .string(tenant) }
         if let blockKey { document["blockKey"] = .string(blockKey.description) }
         if let error { document["error"] = .object(["code": .string(error.code), "message": .string(error.message)]) }
         if let blockedBy { document["blockedBy"] = .string(blockedBy) }
@@ -96,7 +101,7 @@ public struct DeadLetterEntry: Sendable, Hashable {
         else { return nil }
         self.init(
             projection: projection, topic: topic, partition: Int32(truncatingIfNeeded: partition), offset: offset,
-            key: document["key"]?.stringValue, status: status, blockedBy: document["blockedBy"]?.stringValue,
+            key: document["key"]?.stringValue, tenant: document["tenant"]?.stringValue, status: status, blockedBy: document["blockedBy"]?.stringValue,
             eventID: document["eventId"]?.stringValue, eventType: document["type"]?.stringValue,
             timestampMs: document["timestamp"]?.dateValue ?? 0)
         if case .object(let error)? = document["error"] {
@@ -113,17 +118,23 @@ public struct DeadLetterEntry: Sendable, Hashable {
     }
 }
 
-/// The unit of per-key ordering a dead letter blocks: a key within one topic.
+/// The unit of per-key ordering a dead letter blocks: one tenant's key within one topic.
+///
+/// The tenant is part of it because keys on shared topics are chosen by producers: without it,
+/// tenant A's poison record under key `k` would park every other tenant's records of `k`.
 public struct BlockKey: Sendable, Hashable, CustomStringConvertible {
+    public var tenant: String?
     public var topic: String
     public var key: String
 
-    public init(topic: String, key: String) {
+    public init(tenant: String?, topic: String, key: String) {
+        self.tenant = tenant
         self.topic = topic
         self.key = key
     }
 
-    public var description: String { "\(topic)|\(key)" }
+    /// `tenant|topic|key` (`-` for no tenant); neither a tenant id nor a topic name holds `|`.
+    public var description: String { "\(tenant ?? "-")|\(topic)|\(key)" }
 }
 
 extension ProjectionStore {

@@ -145,14 +145,21 @@ final class ProjectionEngine {
         Unit(blockedBefore: blocked, keylessBefore: keyless)
     }
 
+    /// The tenant a record is filed under for dead letters: the one it was stamped with, which is
+    /// readable even when the record does not decode.
+    static func tenant(of record: ConsumedRecord) -> String? {
+        KafkaBinding.stampedTenant(in: record.headers)
+    }
+
     func handle(_ record: ConsumedRecord, decoded: Result<CloudEvent, ProjectionError>, into unit: inout Unit) {
         let key = record.key.flatMap { String(validating: $0, as: UTF8.self) }
-        let blockKey = key.map { BlockKey(topic: record.topic, key: $0) }
+        let tenant = Self.tenant(of: record)
+        let blockKey = key.map { BlockKey(tenant: tenant, topic: record.topic, key: $0) }
         let event = try? decoded.get()
         if let blockKey, let poison = blocked[blockKey]?.first {
             let entry = DeadLetterEntry(
                 projection: projector.name, topic: record.topic, partition: record.partition, offset: record.offset, key: key,
-                status: .parked, blockedBy: poison.id, eventID: event?.id, eventType: event?.type, timestampMs: record.timestampMs)
+                tenant: tenant, status: .parked, blockedBy: poison.id, eventID: event?.id, eventType: event?.type, timestampMs: record.timestampMs)
             blocked[blockKey]!.append(entry)
             note(entry, event: event, into: &unit)
             return
@@ -168,11 +175,12 @@ final class ProjectionEngine {
     /// Records `record` as a poison dead letter: its key (if any) is blocked from here on.
     func deadLetter(_ record: ConsumedRecord, decoded: Result<CloudEvent, ProjectionError>, error: ProjectionError, into unit: inout Unit) {
         let key = record.key.flatMap { String(validating: $0, as: UTF8.self) }
-        let blockKey = key.map { BlockKey(topic: record.topic, key: $0) }
+        let tenant = Self.tenant(of: record)
+        let blockKey = key.map { BlockKey(tenant: tenant, topic: record.topic, key: $0) }
         let event = try? decoded.get()
         let entry = DeadLetterEntry(
             projection: projector.name, topic: record.topic, partition: record.partition, offset: record.offset, key: key,
-            status: .poison, error: error, eventID: event?.id, eventType: event?.type, timestampMs: record.timestampMs)
+            tenant: tenant, status: .poison, error: error, eventID: event?.id, eventType: event?.type, timestampMs: record.timestampMs)
         if let blockKey { blocked[blockKey] = [entry] } else { keyless[entry.documentID] = entry }
         logger.warning("\(label): dead-lettered \(entry.id) (key \(key ?? "none")): \(error)")
         note(entry, event: event, into: &unit)
@@ -185,7 +193,7 @@ final class ProjectionEngine {
 
     static func decode(_ record: ConsumedRecord) -> Result<CloudEvent, ProjectionError> {
         do {
-            return .success(try KafkaBinding.decode(key: record.key, value: record.value, headers: record.headers))
+            return .success(try KafkaBinding.decodeStamped(key: record.key, value: record.value, headers: record.headers))
         } catch {
             return .failure(ProjectionError(code: "decode", "not a CloudEvent: \(error.description)"))
         }

@@ -22,9 +22,11 @@ public struct KeysQueries: Sendable {
         public var data: DocumentValue?
     }
 
-    /// The latest event of `key` on `topic`, or `nil` when the key was never seen.
-    public func latest(topic: String, key: String) async throws -> Latest? {
-        guard let document = try await store.find(target, collection: KeysProjector.collection, id: KeysProjector.documentID(topic: topic, key: key)),
+    /// The latest event of `tenant`'s `key` on `topic`, or `nil` when the key was never seen.
+    public func latest(tenant: String, topic: String, key: String) async throws -> Latest? {
+        guard
+            let document = try await store.find(
+                target, collection: KeysProjector.collection, id: KeysProjector.documentID(tenant: tenant, topic: topic, key: key)),
             let partition = document["partition"]?.intValue, let offset = document["offset"]?.intValue,
             let eventID = document["eventId"]?.stringValue, let type = document["type"]?.stringValue,
             let time = document["time"]?.dateValue

@@ -63,7 +63,16 @@ struct GlobalOptions: ParsableArguments {
                 }
                 var options = EmbeddedLogOptions()
                 options.mode = readOnly ? .readOnly : .writer
-                return try EmbeddedEventLog(directory: directory, options: options, logger: logger)
+                let log = try EmbeddedEventLog(directory: directory, options: options, logger: logger)
+                if !readOnly, let catalog = try? loadCatalog() {
+                    // On one machine the catalog's topics simply exist from the first open; Kafka
+                    // keeps the explicit `keel topics apply`. (A catalog that does not load is
+                    // reported by the command that needs it.)
+                    for topic in catalog.topics where try await log.describeTopic(topic.name) == nil {
+                        _ = try await log.createTopic(TopicSpec(topic))
+                    }
+                }
+                return log
             case .kafka(let bootstrap):
                 var configuration = KafkaLogConfiguration(bootstrapServers: bootstrap)
                 configuration.connectTimeout = .milliseconds(Int64(connectTimeoutSeconds * 1000))

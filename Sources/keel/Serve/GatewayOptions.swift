@@ -33,6 +33,13 @@ struct GatewayOptions: ParsableArguments {
             valueName: "path"))
     var jwtRolesClaim: String?
 
+    @Option(
+        name: .customLong("jwt-platform-admin-role"),
+        help: ArgumentHelp(
+            "The token role that makes a JWT a platform admin (tenants, every tenant's data). No default: a realm-wide admin is a tenant admin at most. Env KEEL_JWT_PLATFORM_ADMIN_ROLE.",
+            valueName: "role"))
+    var jwtPlatformAdminRole: String?
+
     @Option(name: .customLong("dedupe-window"), help: ArgumentHelp("Idempotency window, e.g. 7d, 12h, 30m. Env KEEL_DEDUPE_WINDOW.", valueName: "duration"))
     var dedupeWindow: String?
 
@@ -131,6 +138,7 @@ struct GatewayOptions: ParsableArguments {
         var configuration = JWTConfiguration(keys: url.map { .url($0) } ?? .file(file!), issuer: issuer, audience: audience)
         if let claim = setting(jwtTenantClaim, "KEEL_JWT_TENANT_CLAIM", "jwtTenantClaim") { configuration.tenantClaim = claim }
         configuration.rolesClaim = setting(jwtRolesClaim, "KEEL_JWT_ROLES_CLAIM", "jwtRolesClaim")
+        configuration.platformAdminRole = setting(jwtPlatformAdminRole, "KEEL_JWT_PLATFORM_ADMIN_ROLE", "jwtPlatformAdminRole")
         return configuration
     }
 
