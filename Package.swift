@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "KeelLog",
             dependencies: [
-                "KeelCore", "CSQLite", "KeelSQLite",
+                "KeelCore", "KeelSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "KeelStore",
             dependencies: [
-                "KeelCore", "CSQLite", "KeelSQLite",
+                "KeelCore", "KeelSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

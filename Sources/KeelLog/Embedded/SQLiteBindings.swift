@@ -1,4 +1,3 @@
-import CSQLite
 import KeelSQLite
 
 // The embedded log's view of the shared SQLite layer: the same types, throwing `EventLogError`.
@@ -9,8 +8,10 @@ typealias ReaderPool = KeelSQLite.SQLiteReaderPool<EventLogError>
 extension EventLogError: SQLiteFailure {
     /// A file that is not a database (or is damaged) is the caller's wrong path; the rest is ours.
     package static func sqlite(_ rc: Int32, _ message: String) -> EventLogError {
-        let primary = rc & 0xff
-        return EventLogError(primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT ? .invalidArgument : .internalError, message)
+        switch SQLiteResultKind(resultCode: rc) {
+        case .notADatabase, .corrupt: EventLogError(.invalidArgument, message)
+        default: EventLogError(.internalError, message)
+        }
     }
 
     package static func unavailable(_ message: String) -> EventLogError { EventLogError(.unreachable, message) }

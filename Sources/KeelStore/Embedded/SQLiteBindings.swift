@@ -1,4 +1,3 @@
-import CSQLite
 import KeelSQLite
 
 // The embedded store's view of the shared SQLite layer: the same types, throwing `StoreError`.
@@ -12,11 +11,11 @@ extension StoreError: SQLiteFailure {
     /// that is not a database `.invalidRequest`, busy/IO trouble `.unavailable`.
     package static func sqlite(_ rc: Int32, _ message: String) -> StoreError {
         let code: StoreError.Code
-        switch rc & 0xff {
-        case SQLITE_CONSTRAINT: code = .duplicateKey
-        case SQLITE_NOTADB, SQLITE_CORRUPT: code = .invalidRequest
-        case SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_READONLY: code = .unavailable
-        default: code = .internalError
+        switch SQLiteResultKind(resultCode: rc) {
+        case .constraint: code = .duplicateKey
+        case .notADatabase, .corrupt: code = .invalidRequest
+        case .busy, .locked, .ioError, .full, .cannotOpen, .readOnly: code = .unavailable
+        case .other: code = .internalError
         }
         return StoreError(code, message)
     }
