@@ -1,21 +1,26 @@
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 
 /// The per-request context of every gateway route: Hummingbird's core storage, the request id,
 /// and — once authentication ran — the caller.
-public struct GatewayContext: RequestContext, WebSocketRequestContext {
+public struct GatewayContext: RequestContext, WebSocketRequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let webSocket: WebSocketHandlerReference<GatewayContext>
     /// Echoed in `X-Request-Id` and attached to every log line of the request.
     public var requestID: String
     /// The authenticated caller; `nil` before authentication and on public routes.
     public var principal: Principal?
+    /// The connection's TCP remote address (`nil` when the channel has none, as in-process tests).
+    /// Who the client is behind a proxy is `PeerAddressResolver`'s business, not this field's.
+    public let remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         webSocket = .init()
         requestID = ""
+        remoteAddress = source.channel.remoteAddress
     }
 
     /// The caller, or a 401 when the route ran without authentication (a programming error).

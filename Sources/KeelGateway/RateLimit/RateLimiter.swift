@@ -37,6 +37,13 @@ public struct RateLimitPolicy: Sendable {
     public var perTenant: RateLimit = RateLimit(perSecond: 1000, burst: 2000)
     public var perRole: [Role: RateLimit] = [:]
     public var perRoute: [String: RateLimit] = [:]
+    /// Per peer address: requests to guarded routes that fail authentication (no credential, a
+    /// wrong or refused one) take a token; while the address has none left, every request from it
+    /// to a guarded route is refused before its credential is checked.
+    public var anonymous: RateLimit = RateLimit(perSecond: 20, burst: 40)
+    /// Proxies whose `X-Forwarded-For` names the peer (see `PeerAddressResolver`); none by default,
+    /// so the header is ignored unless a deployment says which hop writes it.
+    public var trustedProxies: [IPAddressRange] = []
     /// Off: no buckets, no headers (benchmarks measure the rest of the gateway).
     public var enabled = true
 
@@ -49,26 +56,68 @@ public struct RateLimitPolicy: Sendable {
     }
 }
 
-/// Token buckets per caller and per tenant, in this process.
+/// Token buckets per caller, per tenant and per peer address, in this process.
 ///
 /// With N gateway instances behind a load balancer each instance keeps its own buckets, so a
 /// caller spread evenly across them gets up to N × the configured rate; configure limits per
-/// instance (divide by N) when that matters. Full buckets are dropped every 10 minutes.
+/// instance (divide by N) when that matters. Each kind of bucket lives in a `BoundedBucketMap` of
+/// at most `maximumBuckets` entries, so a flood of distinct addresses or subjects cannot grow
+/// memory; a bucket forgotten under such a flood comes back full.
 /// Thread-safe (one lock; each decision is a few arithmetic operations).
 public final class RateLimiter: Sendable {
     struct Buckets {
-        var byCaller: [String: TokenBucket] = [:]
-        var byTenant: [String: TokenBucket] = [:]
-        var lastSweep: UInt64 = 0
+        var byCaller: BoundedBucketMap<TokenBucket>
+        var byTenant: BoundedBucketMap<TokenBucket>
+        var byPeer: BoundedBucketMap<TokenBucket>
     }
 
+    /// The default bound of each bucket map: about 100 bytes a bucket, so a few MiB at most.
+    public static let defaultMaximumBuckets = 65_536
+
     public let policy: RateLimitPolicy
-    private let buckets = Mutex(Buckets())
+    public let peers: PeerAddressResolver
+    private let buckets: Mutex<Buckets>
     private let now: @Sendable () -> UInt64
 
-    public init(policy: RateLimitPolicy, now: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) {
+    public init(
+        policy: RateLimitPolicy, maximumBuckets: Int = RateLimiter.defaultMaximumBuckets,
+        now: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }
+    ) {
         self.policy = policy
+        self.peers = PeerAddressResolver(trustedProxies: policy.trustedProxies)
+        self.buckets = Mutex(
+            Buckets(
+                byCaller: BoundedBucketMap(capacity: maximumBuckets), byTenant: BoundedBucketMap(capacity: maximumBuckets),
+                byPeer: BoundedBucketMap(capacity: maximumBuckets)))
         self.now = now
+    }
+
+    /// How many buckets are held, over all kinds (for tests of the bound).
+    var bucketCount: Int { buckets.withLock { $0.byCaller.count + $0.byTenant.count + $0.byPeer.count } }
+
+    /// The refusal for a request from `peer` when the address has used up its allowance of failed
+    /// authentications; `nil` when it may try (takes no token: only failures are charged).
+    public func refusal(peer: String) -> RateDecision? {
+        guard policy.enabled else { return nil }
+        let instant = now()
+        return buckets.withLock { state -> RateDecision? in
+            // Taking from a copy asks "would one more failure be allowed?" without spending it.
+            guard var bucket = state.byPeer.peek(peer) else { return nil }
+            let decision = bucket.take(1, now: instant)
+            return decision.allowed ? nil : decision
+        }
+    }
+
+    /// Charges one failed authentication to `peer`.
+    public func chargeFailedAuthentication(peer: String) {
+        guard policy.enabled else { return }
+        let limit = policy.anonymous
+        let instant = now()
+        buckets.withLock { state in
+            state.byPeer.update(peer, make: { TokenBucket(capacity: limit.burst, refillPerSecond: limit.perSecond, now: instant) }) {
+                _ = $0.take(1, now: instant)
+            }
+        }
     }
 
     /// Takes one token from the caller's bucket (for this route) and one from its tenant's.
@@ -79,30 +128,15 @@ public final class RateLimiter: Sendable {
         let tenantLimit = policy.perTenant
         let instant = now()
         return buckets.withLock { state -> RateDecision in
-            sweep(&state, at: instant)
-            let callerKey = "\(route)|\(caller)"
-            var callerBucket =
-                state.byCaller[callerKey]
-                ?? TokenBucket(capacity: keyLimit.burst, refillPerSecond: keyLimit.perSecond, now: instant)
-            let callerDecision = callerBucket.take(1, now: instant)
-            state.byCaller[callerKey] = callerBucket
+            let callerDecision = state.byCaller.update(
+                "\(route)|\(caller)", make: { TokenBucket(capacity: keyLimit.burst, refillPerSecond: keyLimit.perSecond, now: instant) }
+            ) { $0.take(1, now: instant) }
             guard callerDecision.allowed, let tenant else { return callerDecision }
-            var tenantBucket =
-                state.byTenant[tenant]
-                ?? TokenBucket(capacity: tenantLimit.burst, refillPerSecond: tenantLimit.perSecond, now: instant)
-            let tenantDecision = tenantBucket.take(1, now: instant)
-            state.byTenant[tenant] = tenantBucket
+            let tenantDecision = state.byTenant.update(
+                tenant, make: { TokenBucket(capacity: tenantLimit.burst, refillPerSecond: tenantLimit.perSecond, now: instant) }
+            ) { $0.take(1, now: instant) }
             if !tenantDecision.allowed { return tenantDecision }
             return callerDecision.remaining <= tenantDecision.remaining ? callerDecision : tenantDecision
         }
-    }
-
-    private func sweep(_ state: inout Buckets, at instant: UInt64) {
-        let idle: UInt64 = 600_000_000_000
-        guard instant &- state.lastSweep > idle else { return }
-        state.lastSweep = instant
-        // A full bucket is what a new one would be: dropping it changes nothing.
-        state.byCaller = state.byCaller.filter { _, bucket in bucket.available(now: instant) < bucket.capacity }
-        state.byTenant = state.byTenant.filter { _, bucket in bucket.available(now: instant) < bucket.capacity }
     }
 }

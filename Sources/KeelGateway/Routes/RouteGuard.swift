@@ -2,8 +2,8 @@ import HTTPTypes
 import Hummingbird
 import KeelCore
 
-/// What stands in front of every guarded route: authentication, the rate limit and the
-/// permission check, in that order. The HTTP routes (through `RouteRegistrar`) and the WebSocket
+/// What stands in front of every guarded route: the peer address's failed-authentication
+/// limit, authentication, the rate limit and the permission check, in that order. The HTTP routes (through `RouteRegistrar`) and the WebSocket
 /// upgrade (through `RouteGuardMiddleware`) use this one piece.
 struct RouteGuard: Sendable {
     let authenticator: Authenticator
@@ -14,7 +14,16 @@ struct RouteGuard: Sendable {
     func admit(_ spec: RouteSpec, _ request: Request, _ context: GatewayContext) async throws -> (GatewayContext, RateDecision?) {
         guard let permission = spec.permission else { return (context, nil) }
         var context = context
-        let principal = try await authenticator.authenticate(request.headers)
+        let peer = limiter.peers.peer(remoteAddress: context.remoteAddress, headers: request.headers)
+        context.logger[metadataKey: "peer"] = .string(peer)
+        // An address out of failed attempts is refused before its credential is looked at, so
+        // the limit bounds guessing and verification work, not just the answers.
+        if let refusal = limiter.refusal(peer: peer) {
+            throw Problem(
+                .rateLimited, "too many requests without a valid credential from this address; retry in \(refusal.retryAfterSeconds) s",
+                headers: Self.headers(refusal, retryAfter: true))
+        }
+        let principal = try await authenticate(request, peer: peer)
         context.principal = principal
         let subject = principal.subject
         context.logger[metadataKey: "principal"] = .string(subject)
@@ -30,6 +39,16 @@ struct RouteGuard: Sendable {
                 "\(spec.method) \(spec.path) needs a role with '\(permission.rawValue)' (\(granting.joined(separator: " or "))); this credential has \(principal.roles.map(\.rawValue).sorted().joined(separator: ", "))")
         }
         return (context, decision)
+    }
+
+    /// The caller, charging a refused credential (or none) to the peer address.
+    private func authenticate(_ request: Request, peer: String) async throws(Problem) -> Principal {
+        do {
+            return try await authenticator.authenticate(request.headers)
+        } catch {
+            if error.status == .unauthorized || error.status == .forbidden { limiter.chargeFailedAuthentication(peer: peer) }
+            throw error
+        }
     }
 
     static let limitHeader = HTTPField.Name("RateLimit-Limit")!

@@ -55,6 +55,18 @@ struct GatewayOptions: ParsableArguments {
     @Option(name: .customLong("rate-limit-route"), help: ArgumentHelp("Per route operation id, e.g. ingestEvents=1000/s (repeatable).", valueName: "operation=rate"))
     var rateLimitRoute: [String] = []
 
+    @Option(
+        name: .customLong("rate-limit-anonymous"),
+        help: ArgumentHelp(
+            "Per peer address, for requests that fail authentication (none, bad or refused credential), e.g. 20/s:40. Env KEEL_RATE_LIMIT_ANONYMOUS.",
+            valueName: "rate"))
+    var rateLimitAnonymous: String?
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: ArgumentHelp(
+            "A proxy (address or CIDR block) whose X-Forwarded-For names the client (repeatable). Env KEEL_TRUSTED_PROXIES (comma-separated).",
+            valueName: "address"))
+    var trustedProxy: [String] = []
     @Flag(name: .customLong("no-rate-limits"), help: "Disable rate limiting (benchmarks).")
     var noRateLimits = false
 
@@ -91,6 +103,21 @@ struct GatewayOptions: ParsableArguments {
         }
         if let text = rateLimitTenant ?? environment["KEEL_RATE_LIMIT_TENANT"] ?? limits["perTenant"]?.stringValue {
             configuration.rateLimits.perTenant = try Self.rate(text, "--rate-limit-tenant")
+        }
+        if let text = rateLimitAnonymous ?? environment["KEEL_RATE_LIMIT_ANONYMOUS"] ?? limits["anonymous"]?.stringValue {
+            configuration.rateLimits.anonymous = try Self.rate(text, "--rate-limit-anonymous")
+        }
+        var proxies = trustedProxy
+        if proxies.isEmpty {
+            proxies =
+                environment["KEEL_TRUSTED_PROXIES"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+                ?? (file["trustedProxies"]?.arrayValue ?? []).compactMap(\.stringValue)
+        }
+        configuration.rateLimits.trustedProxies = try proxies.filter { !$0.isEmpty }.map { text in
+            guard let range = IPAddressRange(parsing: text) else {
+                throw ValidationError("--trusted-proxy takes an IP address or CIDR block (10.0.0.7, 10.0.0.0/8, fd00::/8), got '\(text)'")
+            }
+            return range
         }
         var roleLimits = (limits["roles"]?.objectValue ?? [:]).compactMapValues(\.stringValue).map { "\($0.key)=\($0.value)" }
         roleLimits += rateLimitRole
