@@ -23,6 +23,9 @@ public struct GatewayConfiguration: Sendable {
     /// `KEEL_ADMIN_KEY`: a bootstrap admin credential that lives only in configuration.
     public var adminKey: String?
     public var jwt: JWTConfiguration?
+    /// A per-start token `keel serve` generates for the CLI beside it (see `LocalOperatorToken`):
+    /// accepted as a platform-level operator credential, nothing more.
+    public var localOperatorToken: String?
 
     public init() {}
 }
@@ -43,10 +46,13 @@ public struct GatewayDependencies: Sendable {
     /// pass one they move by hand.
     public var authClock: @Sendable () -> Date
     public var logger: Logger
+    /// Replays and dead-letter requests for operators (`/v1/projections/{name}/replays`, …); it
+    /// must run too (a `Service`). Without it those routes answer 503.
+    public var operations: ProjectionOperations?
 
     public init(
         log: any EventLog, store: any ProjectionStore, catalog: TopicCatalog, projectors: [any Projector], access: AccessService,
-        metrics: GatewayMetrics = GatewayMetrics(), jwt: JWTVerifier? = nil,
+        operations: ProjectionOperations? = nil, metrics: GatewayMetrics = GatewayMetrics(), jwt: JWTVerifier? = nil,
         rateLimitClock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds },
         authClock: @escaping @Sendable () -> Date = Date.init, logger: Logger
     ) {
@@ -55,6 +61,7 @@ public struct GatewayDependencies: Sendable {
         self.catalog = catalog
         self.projectors = projectors
         self.access = access
+        self.operations = operations
         self.metrics = metrics
         self.jwt = jwt
         self.rateLimitClock = rateLimitClock
@@ -73,7 +80,8 @@ public func buildGatewayRouters(
     let router = Router(context: GatewayContext.self)
     router.add(middleware: GatewayMiddleware(metrics: dependencies.metrics, maxHeaderBytes: configuration.maxHeaderBytes))
     let authenticator = Authenticator(
-        access: dependencies.access, adminKey: configuration.adminKey, jwt: dependencies.jwt, now: dependencies.authClock)
+        access: dependencies.access, adminKey: configuration.adminKey, jwt: dependencies.jwt,
+        localOperatorToken: configuration.localOperatorToken, now: dependencies.authClock)
     let routes = RouteRegistrar(
         router: router, routeGuard: RouteGuard(authenticator: authenticator, limiter: RateLimiter(policy: configuration.rateLimits, now: dependencies.rateLimitClock)))
     let logger = dependencies.logger
@@ -87,6 +95,7 @@ public func buildGatewayRouters(
         audit: AuditRecorder(log: dependencies.log, catalog: dependencies.catalog, logger: logger), logger: logger
     ).register(on: routes)
     QueryController(store: dependencies.store, log: dependencies.log, projectors: dependencies.projectors).register(on: routes)
+    ProjectionOperationsController(operations: dependencies.operations, log: dependencies.log, store: dependencies.store).register(on: routes)
     let webSocketRouter = Router(context: GatewayContext.self)
     SubscriptionController(
         log: dependencies.log, catalog: dependencies.catalog, configuration: configuration.subscriptions, logger: logger)

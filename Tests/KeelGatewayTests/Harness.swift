@@ -58,18 +58,22 @@ final class Harness: Sendable {
         self.configuration = configuration
     }
 
-    func application(jwt: JWTVerifier? = nil) -> some ApplicationProtocol {
+    /// `operationsStore`: the store the operator API's replays write through (default: the
+    /// harness's), for tests that hold a replay at a chosen step.
+    func application(jwt: JWTVerifier? = nil, operationsStore: (any ProjectionStore)? = nil) -> some ApplicationProtocol {
         var projectorConfiguration = ProjectorService.Configuration()
         projectorConfiguration.initialBackoff = .milliseconds(10)
         let projectors = StandardProjections.all(catalog: catalog)
         let services = projectors.map {
             ProjectorService(projector: $0, log: log, store: store, configuration: projectorConfiguration, logger: quietLogger()) as any Service
         }
+        let operations = ProjectionOperations(projectors: projectors, log: log, store: operationsStore ?? store, logger: quietLogger())
         let dependencies = GatewayDependencies(
-            log: log, store: store, catalog: catalog, projectors: projectors.filter { $0.name != "dedupe" }, access: access, metrics: metrics,
+            log: log, store: store, catalog: catalog, projectors: projectors.filter { $0.name != "dedupe" }, access: access,
+            operations: operations, metrics: metrics,
             jwt: jwt, rateLimitClock: { [manualClock] in manualClock?.nanoseconds ?? DispatchTime.now().uptimeNanoseconds },
             authClock: { [manualClock] in manualClock?.date ?? Date() }, logger: quietLogger())
-        return buildGateway(configuration: configuration, dependencies: dependencies, services: [access] + services)
+        return buildGateway(configuration: configuration, dependencies: dependencies, services: [access, operations] + services)
     }
 
     func advanceClock(by duration: Duration) {
@@ -87,8 +91,11 @@ final class Harness: Sendable {
     }
 
     /// Runs `body` against the real router (no sockets).
-    func withRouter(jwt: JWTVerifier? = nil, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        try await application(jwt: jwt).test(.router) { client in try await body(client) }
+    func withRouter(
+        jwt: JWTVerifier? = nil, operationsStore: (any ProjectionStore)? = nil,
+        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        try await application(jwt: jwt, operationsStore: operationsStore).test(.router) { client in try await body(client) }
     }
 
     /// Runs `body` against a live server on loopback.

@@ -24,6 +24,7 @@ struct AuditRecorder: Sendable {
         case .apiKey(let keyId): actor = .object(["kind": .string("apikey"), "id": .string(keyId)])
         case .adminBootstrap: actor = .object(["kind": .string("service"), "id": .string("admin-bootstrap")])
         case .jwt(_, let subject): actor = .object(["kind": .string("user"), "id": .string(subject)])
+        case .localOperator: actor = .object(["kind": .string("service"), "id": .string("local-operator")])
         }
         var data: [String: JSONValue] = [
             "actor": actor, "action": .string(action),

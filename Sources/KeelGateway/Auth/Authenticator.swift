@@ -16,12 +16,19 @@ public struct Authenticator: Sendable {
     let access: AccessService
     let adminKeyHash: SecretHash?
     let jwt: JWTVerifier?
+    let localOperatorHash: SecretHash?
     let now: @Sendable () -> Date
 
-    public init(access: AccessService, adminKey: String?, jwt: JWTVerifier?, now: @escaping @Sendable () -> Date = Date.init) {
+    /// `localOperatorToken`: the per-start token of `keel serve` (`LocalOperatorToken`), accepted
+    /// as a platform-level `operator` and nothing more; `nil` accepts none.
+    public init(
+        access: AccessService, adminKey: String?, jwt: JWTVerifier?, localOperatorToken: String? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.access = access
         self.adminKeyHash = adminKey.map { SecretHasher.hash(secret: $0) }
         self.jwt = jwt
+        self.localOperatorHash = localOperatorToken.map { SecretHasher.hash(secret: $0) }
         self.now = now
     }
 
@@ -29,6 +36,7 @@ public struct Authenticator: Sendable {
         guard let token = Self.credential(in: headers) else {
             throw Problem.unauthorized("no credential: send Authorization: Bearer <API key or JWT>, or X-API-Key: <API key>")
         }
+        if token.hasPrefix(LocalOperatorToken.prefix), let local = localOperator(token) { return local }
         let apiKey = ApiKeyToken(parsing: token)
         let bootstrap = {
             adminKeyHash.map { SecretHasher.verify(secret: token, against: $0) } == true
@@ -85,6 +93,13 @@ public struct Authenticator: Sendable {
         return Principal(
             credential: .apiKey(keyId: key.keyId), tenant: key.tenantId == Self.systemTenant ? nil : key.tenantId,
             roles: Set(key.roles), allowedTypes: key.allowedTypes)
+    }
+
+    /// The local operator, when `token` is this start's local operator token (checked against
+    /// its hash in constant time, like the bootstrap key).
+    private func localOperator(_ token: String) -> Principal? {
+        guard let localOperatorHash, SecretHasher.verify(secret: token, against: localOperatorHash) else { return nil }
+        return Principal(credential: .localOperator, tenant: nil, roles: [.operator])
     }
 
     /// Every credential's tenant must exist and not be suspended (API keys check it below).

@@ -12,6 +12,9 @@ public struct Principal: Sendable, Hashable {
         case apiKey(keyId: String)
         case adminBootstrap
         case jwt(issuer: String, subject: String)
+        /// The per-start token `keel serve` leaves in its embedded directory for the CLI beside
+        /// it: platform-level, role `operator` only.
+        case localOperator
     }
 
     public var credential: Credential
@@ -43,6 +46,7 @@ public struct Principal: Sendable, Hashable {
         case .apiKey(let keyId): "key:\(keyId)"
         case .adminBootstrap: "admin:bootstrap"
         case .jwt(let issuer, let subject): "jwt:\(issuer)#\(subject)"
+        case .localOperator: "local:operator"
         }
     }
 

@@ -82,6 +82,42 @@ public enum GatewayRoutes {
     public static let projectionStatus = RouteSpec(
         .get, "/v1/projections", operationID: "projectionStatus",
         summary: "Projections, their checkpoints and lag (operators).", permission: .operate)
+    public static let startReplay = RouteSpec(
+        .post, "/v1/projections/{name}/replays", operationID: "startReplay",
+        summary: "Rebuild a projection in the server into a shadow generation, then swap it in atomically (platform operators); 202 with the replay's Location. One replay per projection at a time (409).",
+        permission: .operate, success: .accepted,
+        requestSchema: schema(required: [], properties: [
+            "from": .object([
+                "description": .string("earliest (default), an offset (every partition) or an RFC 3339 time."),
+                "oneOf": .array([.object(["type": .string("string")]), .object(["type": .string("integer"), "minimum": .int(0)])]),
+            ]),
+            "to": .object([
+                "description": .string("Stop before this offset or RFC 3339 time; the shadow is then kept, not swapped in."),
+                "oneOf": .array([.object(["type": .string("string")]), .object(["type": .string("integer"), "minimum": .int(0)])]),
+            ]),
+        ]))
+    public static let getReplay = RouteSpec(
+        .get, "/v1/projections/{name}/replays/{id}", operationID: "getReplay",
+        summary: "A replay's progress: state running|completed|failed, phase, processed, lag, total, rate, ETA, error (platform operators).",
+        permission: .operate)
+    public static let listDeadLetters = RouteSpec(
+        .get, "/v1/projections/{name}/deadletters", operationID: "listDeadLetters",
+        summary: "A projection's dead-lettered (poison) and parked events, every tenant's (platform operators).", permission: .operate)
+    public static let redriveDeadLetter = RouteSpec(
+        .post, "/v1/projections/{name}/deadletters/{entryId}/redrive", operationID: "redriveDeadLetter",
+        summary: "Ask the projector to re-apply a dead-lettered event and what waits behind it (platform operators); 202.",
+        permission: .operate, success: .accepted)
+    public static let skipDeadLetter = RouteSpec(
+        .post, "/v1/projections/{name}/deadletters/{entryId}/skip", operationID: "skipDeadLetter",
+        summary: "Ask the projector to drop a poison event and apply what waits behind it (platform operators); 202.",
+        permission: .operate, success: .accepted,
+        requestSchema: schema(required: [], properties: [
+            "reason": .object(["type": .string("string"), "maxLength": .int(500), "description": .string("Why (recorded in the skipped event).")])
+        ]))
+    public static let redriveAllDeadLetters = RouteSpec(
+        .post, "/v1/projections/{name}/deadletters/redrive", operationID: "redriveAllDeadLetters",
+        summary: "Ask the projector to redrive every blocked key of the projection (platform operators); 202.",
+        permission: .operate, success: .accepted)
     public static let healthz = RouteSpec(.get, "/healthz", operationID: "healthz", summary: "Liveness.", permission: nil)
     public static let readyz = RouteSpec(
         .get, "/readyz", operationID: "readyz", summary: "Readiness: log and store reachable, access directory loaded.",
@@ -94,7 +130,8 @@ public enum GatewayRoutes {
 
     public static let all: [RouteSpec] = [
         ingest, createTenant, listTenants, getTenant, createKey, listKeys, revokeKey, rotateKey, listDocuments, getDocument,
-        activity, audit, subscribe, stream, projectionStatus, healthz, readyz, metrics, openAPI,
+        activity, audit, subscribe, stream, projectionStatus, healthz, readyz, metrics, openAPI, startReplay, getReplay,
+        listDeadLetters, redriveDeadLetter, skipDeadLetter, redriveAllDeadLetters,
     ]
 
     static let liveQuery: [RouteSpec.QueryParameter] = [

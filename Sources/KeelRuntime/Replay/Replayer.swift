@@ -26,7 +26,9 @@ public final class Replayer: Sendable {
     let upcasters: UpcasterChain
     let logger: Logger
     let batchSize: Int
-    let generation: String
+    /// The shadow generation this replay builds (`r` + UTC time + a random suffix): unique per
+    /// replay, so it also names the replay (the gateway's replay id).
+    public let generation: String
 
     public init(
         projector: any Projector, log: any EventLog, store: any ProjectionStore, upcasters: UpcasterChain = .standard,

@@ -122,18 +122,3 @@ struct DLQCommand: AsyncParsableCommand {
         try? await log.shutdown()
     }
 }
-
-extension DeadLetterEntry {
-    var json: JSONValue {
-        var object: [String: JSONValue] = [
-            "id": .string(id), "projection": .string(projection), "status": .string(status.rawValue), "topic": .string(topic),
-            "partition": .int(Int64(partition)), "offset": .int(offset), "timestamp": .string(RFC3339.format(milliseconds: timestampMs)),
-        ]
-        if let key { object["key"] = .string(key) }
-        if let error { object["error"] = .object(["code": .string(error.code), "message": .string(error.message)]) }
-        if let blockedBy { object["blockedBy"] = .string(blockedBy) }
-        if let eventID { object["eventId"] = .string(eventID) }
-        if let eventType { object["type"] = .string(eventType) }
-        return .object(object)
-    }
-}
