@@ -1,4 +1,3 @@
-import CRdKafka
 import Dispatch
 import KeelLog
 import Logging
@@ -6,7 +5,7 @@ import Synchronization
 
 /// An `EventConsumer` over its own librdkafka consumer.
 ///
-/// Threads: every `rd_kafka_consumer_poll` — and therefore the rebalance callback, which librdkafka runs
+/// Threads: every poll of librdkafka — and therefore the rebalance callback, which librdkafka runs
 /// inside it — happens on `queue`, a serial Dispatch queue owned by this consumer (never the cooperative
 /// pool). `poll(timeout:)` hands one request to that queue, which polls in slices of ≤ 50 ms (so cancellation
 /// and close are prompt) and gathers up to `maxBatchSize` records. `commit`, `committed`, `seek` and
@@ -17,6 +16,7 @@ import Synchronization
 /// `incremental_assign`ed inside the callback, then surfaced as `.assigned`. Revoked partitions are surfaced
 /// as `.revoked` *before* any later records, and their `incremental_unassign` is deferred until the next
 /// `poll` call, so the application can still commit them in between (the group generation is still valid).
+/// The librdkafka calls themselves are made through `RDKafkaConsumer` and `RDKafkaFetcher`.
 ///
 /// Seeks: librdkafka discards what it fetched for the partition before the seek; records this
 /// consumer had already taken from librdkafka but not yet handed out are dropped by the seek
@@ -35,7 +35,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
     private(set) var client: RDKafkaClient!
 
     /// Held while records are taken from librdkafka and buffered, while they are handed out, and
-    /// by `seek` around `rd_kafka_seek_partitions` and the purge of that partition's buffer. On
+    /// by `seek` around librdkafka's seek and the purge of that partition's buffer. On
     /// `queue` it is held for at most one ≤ 50 ms poll slice.
     private let deliveryLock = Mutex(())
 
@@ -45,10 +45,10 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
     private var currentBatch: [ConsumedRecord] = []
     private var revokedAwaitingUnassign: RDKafkaTopicPartitionList?
     private var closing = false
-    private var topicNames: [OpaquePointer: String] = [:]
+    private var topicNames = RDTopicNames()
     private var lastPollError: String?
-    private var batchBuffer: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>?
-    private var consumerQueue: OpaquePointer?
+    /// Made by the first poll; closed by `close()` (or `deinit`) before the client is destroyed.
+    private var fetcher: RDKafkaFetcher?
 
     struct Shared {
         var closed = false
@@ -81,19 +81,18 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         try config.apply(log.consumerDefaults(groupID: effectiveGroup, autoOffsetReset: reset))
         try config.apply(log.properties)
         try config.apply(log.consumerProperties)
-        let context = RDClientContext(logger: logger, rebalance: { [weak self] rk, err, partitions in
-            guard let self else { _ = rd_kafka_assign(rk, nil); return }
-            self.rebalanced(rk, err, partitions)
+        let context = RDClientContext(logger: logger, rebalance: { [weak self] rebalance in
+            guard let self else { rebalance.consumer.unassignAll(); return }
+            self.rebalanced(rebalance)
         })
         self.client = try RDKafkaClient(kind: .consumer, config: config, context: context)
     }
 
     deinit {
         if !shared.withLock({ $0.closed }) {
-            if let consumerQueue { rd_kafka_queue_destroy(consumerQueue) }
+            fetcher?.close()
             client?.destroy()
         }
-        batchBuffer?.deallocate()
     }
 
     /// Checks the topics, then subscribes (group) or assigns (explicit partitions).
@@ -107,14 +106,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
             for name in names where topics[name] == nil {
                 throw EventLogError(.unknownTopic, "topic \(name) does not exist")
             }
-            try await onQueue { consumer in
-                let list = RDKafkaTopicPartitionList(capacity: names.count)
-                for name in names { list.add(TopicPartition(name, Int32(RD_KAFKA_PARTITION_UA)), offset: Int64(RD_KAFKA_OFFSET_INVALID)) }
-                let err = rd_kafka_subscribe(client.handle, list.list)
-                if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw RDKafka.error(err, "subscribe to \(names)") }
-                _ = rd_kafka_poll_set_consumer(client.handle)
-                _ = consumer
-            }
+            try await onQueue { _ in try client.consumer.subscribe(names) }
         case .partitions(let partitions, _):
             for tp in partitions {
                 guard let topic = topics[tp.topic] else { throw EventLogError(.unknownTopic, "topic \(tp.topic) does not exist") }
@@ -123,11 +115,10 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
                 }
             }
             try await onQueue { consumer in
-                _ = rd_kafka_poll_set_consumer(client.handle)
-                let list = RDKafkaTopicPartitionList(partitions, offset: Int64(RD_KAFKA_OFFSET_INVALID))
+                client.consumer.routeMainQueueToConsumer()
+                let list = RDKafkaTopicPartitionList(partitions, offset: RDLogicalOffset.invalid)
                 consumer.applyFloors(try consumer.position(list, for: consumer.configuration.start))
-                let err = rd_kafka_assign(client.handle, list.list)
-                if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw RDKafka.error(err, "assign \(partitions)") }
+                try client.consumer.assign(list)
                 consumer.pending.append(.assigned(partitions.sorted()))
             }
         }
@@ -154,17 +145,17 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         case .committed(let fallback):
             if groupID != nil {
                 // INVALID = "the group's committed offset", then auto.offset.reset (= fallback).
-                for e in elements { list.setOffset(at: e.index, Int64(RD_KAFKA_OFFSET_INVALID)) }
+                for e in elements { list.setOffset(at: e.index, RDLogicalOffset.invalid) }
             } else {
-                let logical = fallback == .earliest ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END
-                for e in elements { list.setOffset(at: e.index, Int64(logical)) }
+                let logical = fallback == .earliest ? RDLogicalOffset.beginning : RDLogicalOffset.end
+                for e in elements { list.setOffset(at: e.index, logical) }
             }
             return floors(nil)
         case .earliest:
-            for e in elements { list.setOffset(at: e.index, Int64(RD_KAFKA_OFFSET_BEGINNING)) }
+            for e in elements { list.setOffset(at: e.index, RDLogicalOffset.beginning) }
             return floors(0)
         case .latest:
-            for e in elements { list.setOffset(at: e.index, Int64(RD_KAFKA_OFFSET_END)) }
+            for e in elements { list.setOffset(at: e.index, RDLogicalOffset.end) }
             return floors(nil)
         case .offset(let offset):
             let target = max(0, offset)
@@ -172,7 +163,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
             return floors(target)
         case .timestampMs(let ts):
             let offsets = try RDOffsets.forTimestamp(client, elements.map(\.topicPartition), timestampMs: ts, timeoutMs: requestTimeoutMs)
-            for e in elements { list.setOffset(at: e.index, offsets[e.topicPartition] ?? Int64(RD_KAFKA_OFFSET_END)) }
+            for e in elements { list.setOffset(at: e.index, offsets[e.topicPartition] ?? RDLogicalOffset.end) }
             return floors(nil)
         }
     }
@@ -193,59 +184,56 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         shared.withLock { Filters(floors: $0.floors, revoking: $0.revoking) }
     }
 
-    // MARK: Rebalance (on `queue`, inside rd_kafka_consumer_poll / consumer_close)
+    // MARK: Rebalance (on `queue`, inside librdkafka's consumer poll / consumer close)
 
-    private func rebalanced(_ rk: OpaquePointer, _ err: rd_kafka_resp_err_t, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
-        let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
-        let list = RDKafkaTopicPartitionList(borrowing: partitions)
-        switch err {
-        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+    private func rebalanced(_ rebalance: RDRebalance) {
+        let rd = rebalance.consumer
+        let cooperative = rd.isCooperative
+        let list = rebalance.partitions
+        switch rebalance.kind {
+        case .assign:
             do {
                 applyFloors(try position(list, for: configuration.start))
             } catch {
                 logger.warning("positioning assigned partitions failed, using committed offsets: \(error)")
-                for e in list.elements { list.setOffset(at: e.index, Int64(RD_KAFKA_OFFSET_INVALID)) }
+                for e in list.elements { list.setOffset(at: e.index, RDLogicalOffset.invalid) }
             }
             if cooperative {
-                if let error = rd_kafka_incremental_assign(rk, partitions) {
-                    logger.error("\(RDKafka.error(consuming: error, "incremental assign"))")
-                }
+                if let error = rd.incrementalAssign(list) { logger.error("\(error)") }
             } else {
-                _ = rd_kafka_assign(rk, partitions)
+                _ = try? rd.assign(list)
             }
             let assigned = list.partitions.sorted()
             if !assigned.isEmpty || !cooperative {
                 flushBatch()
                 pending.append(.assigned(assigned))
             }
-        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+        case .revoke:
             let revoked = list.partitions.sorted()
             flushBatch()
             pending.append(.revoked(revoked))
             if closing {
-                unassign(rk, list, cooperative: cooperative)
+                unassign(rd, list, cooperative: cooperative)
             } else {
                 // Deferred to the next poll(): commits of the revoked partitions stay possible until then.
-                revokedAwaitingUnassign = RDKafkaTopicPartitionList(copying: partitions)
+                revokedAwaitingUnassign = list.copy()
                 shared.withLock { s in s.revoking.formUnion(revoked) }
             }
-        default:
-            logger.warning("consumer group rebalance error: \(RDKafka.name(err)) (\(RDKafka.reason(err)))")
-            if cooperative && rd_kafka_assignment_lost(rk) == 0 {
-                if let error = rd_kafka_incremental_unassign(rk, partitions) { rd_kafka_error_destroy(error) }
+        case .failed(let error):
+            logger.warning("consumer group rebalance error: \(error.name) (\(error.reason))")
+            if cooperative && !rd.assignmentLost {
+                _ = rd.incrementalUnassign(list)
             } else {
-                _ = rd_kafka_assign(rk, nil)
+                rd.unassignAll()
             }
         }
     }
 
-    private func unassign(_ rk: OpaquePointer, _ list: RDKafkaTopicPartitionList, cooperative: Bool) {
+    private func unassign(_ rd: RDKafkaConsumer, _ list: RDKafkaTopicPartitionList, cooperative: Bool) {
         if cooperative {
-            if let error = rd_kafka_incremental_unassign(rk, list.list) {
-                logger.warning("\(RDKafka.error(consuming: error, "incremental unassign"))")
-            }
+            if let error = rd.incrementalUnassign(list) { logger.warning("\(error)") }
         } else {
-            _ = rd_kafka_assign(rk, nil)
+            rd.unassignAll()
         }
         let partitions = list.partitions
         shared.withLock { s in
@@ -257,8 +245,8 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
     private func completeDeferredUnassign() {
         guard let list = revokedAwaitingUnassign else { return }
         revokedAwaitingUnassign = nil
-        let rk = client.handle
-        unassign(rk, list, cooperative: String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE")
+        let rd = client.consumer
+        unassign(rd, list, cooperative: rd.isCooperative)
     }
 
     private func flushBatch() {
@@ -298,47 +286,43 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
 
     /// One poll request, on `queue`.
     ///
-    /// Takes whatever is already fetched with `rd_kafka_consume_batch_queue(…, 0, …)` (one lock round per
-    /// batch instead of per record) and, when nothing is there, waits in `rd_kafka_consumer_poll` slices of
-    /// ≤ 50 ms. Both serve the rebalance callback; `hasPending` tells that one ran.
+    /// Takes whatever is already fetched without waiting (one lock round per batch instead of per
+    /// record) and, when nothing is there, waits for one message in slices of ≤ 50 ms. Both serve the
+    /// rebalance callback; `hasPending` tells that one ran.
     private func servePoll(timeoutMs: Int, cancellation: Cancellation) throws -> ConsumerEvent? {
         if shared.withLock({ $0.closed }) { throw EventLogError(.closed, "the consumer is closed") }
         if let event = deliveryLock.withLock({ _ in popPending() }) { return event }
         completeDeferredUnassign()
-        let rk = client.handle
         let maxBatch = configuration.maxBatchSize
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(timeoutMs))
         var filters = currentFilters()
-        if batchBuffer == nil { batchBuffer = .allocate(capacity: maxBatch) }
-        let buffer = batchBuffer!
-        if consumerQueue == nil { consumerQueue = rd_kafka_queue_get_consumer(rk) }
+        let fetcher = self.fetcher ?? RDKafkaFetcher(client.consumer, capacity: maxBatch)
+        self.fetcher = fetcher
         currentBatch.reserveCapacity(min(maxBatch, 4096))
         while true {
             if cancellation.flag.load(ordering: .acquiring) { break }
             let stop = try deliveryLock.withLock { _ throws -> Bool in
-                let room = maxBatch - currentBatch.count
-                let n = consumerQueue.map { rd_kafka_consume_batch_queue($0, 0, buffer, room) } ?? 0
-                if n > 0 {
-                    // Seek (another thread) may have moved floors; a rebalance callback may have run.
-                    filters = currentFilters()
-                    defer { writeBack(&filters) }
-                    for i in 0..<n {
-                        guard let message = buffer[i] else { continue }
-                        defer { rd_kafka_message_destroy(message) }
-                        try accept(message, &filters)
+                var refreshed = false
+                defer { if refreshed { writeBack(&filters) } }
+                let taken = try fetcher.takeFetched(max: maxBatch - currentBatch.count) { message in
+                    if !refreshed {
+                        // Seek (another thread) may have moved floors; a rebalance callback may have run.
+                        filters = currentFilters()
+                        refreshed = true
                     }
-                } else {
+                    try accept(message, &filters)
+                }
+                if taken == 0 {
                     if !currentBatch.isEmpty || hasPending { return true }
                     let remaining = ContinuousClock.now.duration(to: deadline)
                     if remaining <= .zero { return true }
                     let waitMs = Int32(clamping: max(1, min(50, RDKafka.milliseconds(remaining))))
-                    guard let message = rd_kafka_consumer_poll(rk, waitMs) else { return false }
-                    filters = currentFilters()
-                    defer {
-                        rd_kafka_message_destroy(message)
-                        writeBack(&filters)
+                    let polled = try fetcher.poll(timeoutMs: waitMs) { message in
+                        filters = currentFilters()
+                        refreshed = true
+                        try accept(message, &filters)
                     }
-                    try accept(message, &filters)
+                    if !polled { return false }
                 }
                 return currentBatch.count >= maxBatch || hasPending
             }
@@ -372,53 +356,32 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
 
     /// Copies one message into `currentBatch` (or handles its error). Does not destroy it.
     @inline(__always)
-    private func accept(_ message: UnsafeMutablePointer<rd_kafka_message_t>, _ filters: inout Filters) throws {
-        let m = message.pointee
-        if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            try handle(message)
+    private func accept(_ message: RDKafkaMessage, _ filters: inout Filters) throws {
+        if let error = message.error {
+            try handle(error, in: message)
             return
         }
-        let topic = topicName(m.rkt)
+        let topic = topicNames.name(of: message)
         if !filters.isEmpty {
-            let tp = TopicPartition(topic, m.partition)
+            let tp = TopicPartition(topic, message.partition)
             if filters.revoking.contains(tp) { return }
             if let floor = filters.floors[tp] {
-                if m.offset < floor { return }
-                filters.floors[tp] = m.offset + 1
+                let offset = message.offset
+                if offset < floor { return }
+                filters.floors[tp] = offset + 1
                 filters.raised.insert(tp)
             }
         }
-        currentBatch.append(ConsumedRecord(
-            topic: topic,
-            partition: m.partition,
-            offset: m.offset,
-            timestampMs: rd_kafka_message_timestamp(message, nil),
-            key: rdBytes(m.key, m.key_len),
-            value: rdBytes(m.payload, m.len),
-            headers: RDKafkaHeaders.read(message)
-        ))
-    }
-
-    private func topicName(_ rkt: OpaquePointer?) -> String {
-        guard let rkt else { return "" }
-        if let name = topicNames[rkt] { return name }
-        let name = String(cString: rd_kafka_topic_name(rkt))
-        topicNames[rkt] = name
-        return name
+        currentBatch.append(message.record(topic: topic))
     }
 
     /// A consumer error message: fatal ones are thrown, the rest logged (librdkafka retries them itself).
-    private func handle(_ message: UnsafeMutablePointer<rd_kafka_message_t>) throws {
-        let err = message.pointee.err
-        if err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return }
-        var errstr = [CChar](repeating: 0, count: 512)
-        let fatal = rd_kafka_fatal_error(client.handle, &errstr, errstr.count)
-        if fatal != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw RDKafka.error(fatal, "Kafka consumer failed", detail: RDKafka.string(errstr))
-        }
-        let text = rd_kafka_message_errstr(message).map { String(cString: $0) } ?? RDKafka.reason(err)
+    private func handle(_ error: RDKafkaError, in message: RDKafkaMessage) throws {
+        if error.isPartitionEOF { return }
+        if let fatal = client.consumer.fatalError() { throw fatal }
+        let text = message.errorText
         if text != lastPollError {
-            logger.warning("Kafka consumer: \(RDKafka.name(err)): \(text)")
+            logger.warning("Kafka consumer: \(error.name): \(text)")
             lastPollError = text
         }
     }
@@ -435,8 +398,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         try await RDBlocking.run {
             let list = RDKafkaTopicPartitionList(capacity: offsets.count)
             for o in offsets { list.add(o.topicPartition, offset: o.offset) }
-            let err = rd_kafka_commit(client.handle, list.list, 0)
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw RDKafka.error(err, "commit", detail: client.lastErrorText) }
+            try client.consumer.commit(list)
             if let error = list.firstError("commit of") { throw error }
         }
     }
@@ -449,8 +411,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         let timeoutMs = requestTimeoutMs
         return try await RDBlocking.run {
             let list = RDKafkaTopicPartitionList(partitions)
-            let err = rd_kafka_committed(client.handle, list.list, timeoutMs)
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw RDKafka.error(err, "committed offsets", detail: client.lastErrorText) }
+            try client.consumer.committed(list, timeoutMs: timeoutMs)
             if let error = list.firstError("committed offset of") { throw error }
             var result: [TopicPartition: Int64] = [:]
             for e in list.elements where e.offset >= 0 { result[e.topicPartition] = e.offset }
@@ -458,7 +419,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         }
     }
 
-    /// Right after an assignment librdkafka refuses a seek with `ERR__STATE` until the partition's
+    /// Right after an assignment librdkafka refuses a seek (invalid state) until the partition's
     /// fetcher has started (it is still looking up its start offset; longer on a loaded machine):
     /// that refusal is retried until `requestTimeout`, every other error is thrown.
     func seek(_ partition: TopicPartition, to position: StartPosition) async throws {
@@ -470,15 +431,15 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
             }
             let refusal = try await seekOnce(partition, to: position)
             guard let refusal else { return }
-            guard refusal == RD_KAFKA_RESP_ERR__STATE, ContinuousClock.now < deadline else {
-                throw RDKafka.error(refusal, "seek \(partition)")
+            guard refusal.isInvalidState, ContinuousClock.now < deadline else {
+                throw refusal.eventLogError("seek \(partition)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
     }
 
-    /// One `rd_kafka_seek_partitions`; returns the partition's own error, if any.
-    private func seekOnce(_ partition: TopicPartition, to position: StartPosition) async throws -> rd_kafka_resp_err_t? {
+    /// One seek of librdkafka's; returns the partition's own error, if any.
+    private func seekOnce(_ partition: TopicPartition, to position: StartPosition) async throws -> RDKafkaError? {
         let client = self.client!
         let timeoutMs = requestTimeoutMs
         return try await RDBlocking.run { [self] in
@@ -487,7 +448,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
             if case .committed(let fallback) = position {
                 // Resolve now: seek needs a concrete (or logical) offset.
                 let committedList = RDKafkaTopicPartitionList([partition])
-                if groupID != nil, rd_kafka_committed(client.handle, committedList.list, timeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR,
+                if groupID != nil, (try? client.consumer.committed(committedList, timeoutMs: timeoutMs)) != nil,
                    let offset = committedList.elements.first?.offset, offset >= 0 {
                     start = .offset(offset)
                 } else {
@@ -495,11 +456,9 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
                 }
             }
             let floors = try self.position(list, for: start)
-            return try deliveryLock.withLock { _ throws -> rd_kafka_resp_err_t? in
-                if let error = rd_kafka_seek_partitions(client.handle, list.list, timeoutMs) {
-                    throw RDKafka.error(consuming: error, "seek \(partition)")
-                }
-                if let refusal = list.elements.first(where: { $0.err != RD_KAFKA_RESP_ERR_NO_ERROR })?.err { return refusal }
+            return try deliveryLock.withLock { _ throws -> RDKafkaError? in
+                try client.consumer.seek(list, timeoutMs: timeoutMs, what: "seek \(partition)")
+                if let refusal = list.elements.first(where: { $0.error != nil })?.error { return refusal }
                 // Taken before the seek, from the old position: the new one re-fetches what counts.
                 dropBuffered(partition)
                 // Set with the seek, under the lock: no record taken before it can raise the floor.
@@ -528,12 +487,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         let client = self.client!
         let revoking = shared.withLock { $0.revoking }
         return try await RDBlocking.run {
-            var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-            let err = rd_kafka_assignment(client.handle, &list)
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw RDKafka.error(err, "assignment") }
-            guard let list else { return [] }
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            return RDKafkaTopicPartitionList(borrowing: list).partitions.filter { !revoking.contains($0) }.sorted()
+            try client.consumer.assignment().filter { !revoking.contains($0) }.sorted()
         }
     }
 
@@ -552,14 +506,10 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         try await onQueue { consumer in
             consumer.closing = true
             consumer.completeDeferredUnassign()
-            if let queue = consumer.consumerQueue { rd_kafka_queue_destroy(queue) }
-            consumer.consumerQueue = nil
-            consumer.batchBuffer?.deallocate()
-            consumer.batchBuffer = nil
-            let rk = consumer.client.handle
-            let err = rd_kafka_consumer_close(rk)
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                consumer.logger.debug("consumer close: \(RDKafka.name(err))")
+            consumer.fetcher?.close()
+            consumer.fetcher = nil
+            if let error = consumer.client.consumer.close() {
+                consumer.logger.debug("consumer close: \(error.name)")
             }
             consumer.client.destroy()
             consumer.deliveryLock.withLock { _ in

@@ -1,156 +1,108 @@
 import CRdKafka
-import Foundation
 import KeelLog
-import Synchronization
 
-/// The records of one `produce` call awaiting their delivery reports: ONE continuation per batch.
+/// The producer calls on an `rd_kafka_t` created as a producer: a view, not an owner (the
+/// `RDKafkaClient` owns the handle).
 ///
-/// Each record's `msg_opaque` points at its slot in `slots`, so the delivery report callback finds the batch
-/// and the record's index with pointer arithmetic and no allocation per record.
-///
-/// `@unchecked Sendable`: `slots` is written once in `init` and only read afterwards; all mutable state is
-/// in the `Mutex`.
-final class RDProduceBatch: @unchecked Sendable {
-    struct State {
-        var partitions: [Int32]
-        var offsets: [Int64]
-        var timestamps: [Int64]
-        var failures: [Int: EventLogError] = [:]
-        /// Records handed to librdkafka and not yet reported, plus 1 until the batch is sealed.
-        var outstanding = 1
-        var continuation: CheckedContinuation<Void, Never>?
-        var done = false
+/// Threads: `enqueue` never blocks (a full queue is reported, not waited for) and may run anywhere;
+/// `flush` blocks and must run off the cooperative pool.
+struct RDKafkaProducer {
+    let handle: OpaquePointer
+
+    enum EnqueueOutcome {
+        case enqueued
+        /// librdkafka's queue is full: nothing was taken, try again once delivery reports drained it.
+        case queueFull
+        case refused(EventLogError)
     }
 
-    let topic: String
-    let count: Int
-    let slots: UnsafeMutablePointer<Unmanaged<RDProduceBatch>>
-    let state: Mutex<State>
-
-    init(topic: String, count: Int) {
-        self.topic = topic
-        self.count = count
-        self.slots = .allocate(capacity: count)
-        self.state = Mutex(State(
-            partitions: [Int32](repeating: -1, count: count),
-            offsets: [Int64](repeating: -1, count: count),
-            timestamps: [Int64](repeating: 0, count: count)
-        ))
-        slots.initialize(repeating: Unmanaged.passUnretained(self), count: count)
-    }
-
-    deinit { slots.deallocate() }
-
-    func opaque(for index: Int) -> UnsafeMutableRawPointer { UnsafeMutableRawPointer(slots + index) }
-
-    /// Before each hand-over to librdkafka.
-    func willEnqueue() { state.withLock { $0.outstanding += 1 } }
-
-    /// A record that librdkafka refused (it was counted by `willEnqueue`).
-    func refused(_ index: Int, _ error: EventLogError) {
-        let continuation = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            s.failures[index] = error
-            return Self.decrement(&s)
+    /// Hands one record of `batch` to librdkafka, which copies key, value and headers before returning.
+    func enqueue(_ record: OutgoingRecord, index: Int, of batch: RDProduceBatch, to topic: RDTopicHandle) -> EnqueueOutcome {
+        var vus = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 8)
+        var n = 0
+        vus[n].vtype = RD_KAFKA_VTYPE_RKT; vus[n].u.rkt = topic.pointer; n += 1
+        vus[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS; vus[n].u.i = RD_KAFKA_MSG_F_COPY; n += 1
+        vus[n].vtype = RD_KAFKA_VTYPE_OPAQUE; vus[n].u.ptr = batch.opaque(for: index); n += 1
+        if let partition = record.partition {
+            vus[n].vtype = RD_KAFKA_VTYPE_PARTITION; vus[n].u.i32 = partition; n += 1
         }
-        continuation?.resume()
-    }
-
-    /// A record never handed over (cancellation, shutdown).
-    func notEnqueued(_ index: Int, _ error: EventLogError) {
-        state.withLock { $0.failures[index] = error }
-    }
-
-    /// Called on the delivery-report thread.
-    func delivered(_ index: Int, partition: Int32, offset: Int64, timestampMs: Int64, err: rd_kafka_resp_err_t) {
-        let continuation = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                s.partitions[index] = partition
-                s.offsets[index] = offset
-                s.timestamps[index] = timestampMs
-            } else {
-                s.failures[index] = RDKafka.error(err, "record \(index) to \(topic) not acknowledged")
-            }
-            return Self.decrement(&s)
+        if let timestamp = record.timestampMs {
+            vus[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP; vus[n].u.i64 = timestamp; n += 1
         }
-        continuation?.resume()
-    }
-
-    private static func decrement(_ s: inout State) -> CheckedContinuation<Void, Never>? {
-        s.outstanding -= 1
-        guard s.outstanding == 0 else { return nil }
-        s.done = true
-        let c = s.continuation
-        s.continuation = nil
-        return c
-    }
-
-    /// Seals the batch and waits for every report.
-    func wait() async throws -> [RecordCoordinates] {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { s -> CheckedContinuation<Void, Never>? in
-                s.continuation = continuation
-                return Self.decrement(&s)
-            }
-            ready?.resume()
+        let headers = RDKafkaHeaders.make(record.headers)
+        if let headers {
+            vus[n].vtype = RD_KAFKA_VTYPE_HEADERS; vus[n].u.headers = headers; n += 1
         }
-        return try state.withLock { s in
-            if s.failures.isEmpty {
-                var result: [RecordCoordinates] = []
-                result.reserveCapacity(count)
-                for i in 0..<count {
-                    result.append(RecordCoordinates(topic: topic, partition: s.partitions[i], offset: s.offsets[i], timestampMs: s.timestamps[i]))
+        let count = n
+        let error: OpaquePointer? = Self.withOptionalBytes(record.key) { keyPtr, keyLen in
+            Self.withOptionalBytes(record.value) { valuePtr, valueLen in
+                var m = count
+                if let keyPtr {
+                    vus[m].vtype = RD_KAFKA_VTYPE_KEY; vus[m].u.mem.ptr = keyPtr; vus[m].u.mem.size = keyLen; m += 1
                 }
-                return result
+                if let valuePtr {
+                    vus[m].vtype = RD_KAFKA_VTYPE_VALUE; vus[m].u.mem.ptr = valuePtr; vus[m].u.mem.size = valueLen; m += 1
+                }
+                return rd_kafka_produceva(handle, vus, m)
             }
-            var acknowledged: [Int: RecordCoordinates] = [:]
-            for i in 0..<count where s.failures[i] == nil {
-                acknowledged[i] = RecordCoordinates(topic: topic, partition: s.partitions[i], offset: s.offsets[i], timestampMs: s.timestamps[i])
-            }
-            throw ProduceFailure(topic: topic, acknowledged: acknowledged, failures: s.failures)
         }
+        guard let error else { return .enqueued }  // librdkafka owns the headers now
+        if let headers { rd_kafka_headers_destroy(headers) }
+        if rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+            rd_kafka_error_destroy(error)
+            return .queueFull
+        }
+        return .refused(RDKafka.error(consuming: error, "record \(index) to \(batch.topic) refused"))
+    }
+
+    @inline(__always)
+    private static func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeMutableRawPointer?, Int) -> R) -> R {
+        guard let bytes else { return body(nil, 0) }
+        return bytes.withUnsafeBytes { buffer in
+            // RD_KAFKA_MSG_F_COPY: librdkafka copies before produceva returns and never writes through it.
+            body(UnsafeMutableRawPointer(mutating: buffer.baseAddress) ?? RDKafkaHeaders.emptyBytes, buffer.count)
+        }
+    }
+
+    /// Waits up to `timeoutMs` for every queued record's delivery report (blocks). False when some are left.
+    func flush(timeoutMs: Int32) -> Bool {
+        rd_kafka_flush(handle, timeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR
+    }
+
+    /// Records queued or in flight, not yet reported.
+    var outstanding: Int32 { rd_kafka_outq_len(handle) }
+
+    /// Fails every queued and in-flight record (their delivery reports come with the next poll or flush).
+    func purgeAll() {
+        _ = rd_kafka_purge(handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+    }
+
+    /// Serves whatever callbacks are ready (delivery reports, errors, logs), without waiting.
+    func serveCallbacks() {
+        _ = rd_kafka_poll(handle, 0)
     }
 }
 
-/// librdkafka's delivery report callback: runs on the log's poll thread (inside `rd_kafka_poll`/`rd_kafka_flush`).
-let rdDeliveryReportCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
-    _, message, _ in
-    guard let message, let opaque = message.pointee._private else { return }
-    let slot = opaque.assumingMemoryBound(to: Unmanaged<RDProduceBatch>.self)
-    let batch = slot.pointee.takeUnretainedValue()
-    let index = slot - batch.slots
-    var timestamp = rd_kafka_message_timestamp(message, nil)
-    if timestamp < 0 { timestamp = Int64(Date().timeIntervalSince1970 * 1000) }
-    batch.delivered(
-        index, partition: message.pointee.partition, offset: message.pointee.offset,
-        timestampMs: timestamp, err: message.pointee.err
-    )
+extension RDKafkaConfig {
+    /// Installs the callback that completes `RDProduceBatch`es.
+    func enableDeliveryReports() {
+        rd_kafka_conf_set_dr_msg_cb(handle, rdDeliveryReportCallback)
+    }
 }
 
-/// A dedicated OS thread that serves the producer's queue (`rd_kafka_poll`): delivery reports, errors, logs.
+/// A producer topic handle (`rd_kafka_topic_t`).
 ///
-/// Why a thread of our own rather than a Swift Task or librdkafka's background queue: `rd_kafka_poll` blocks,
-/// so it must not sit on the cooperative pool; delivery reports via `dr_msg_cb` are served only by
-/// `rd_kafka_poll`/`flush` (the background queue would deliver them as events through a second code path);
-/// and owning the thread lets `shutdown()` stop and join it *before* `rd_kafka_destroy`, so no callback
-/// can run against freed state.
-final class RDPollThread: Sendable {
-    private let stopFlag = Atomic<Bool>(false)
-    private let finished = DispatchSemaphore(value: 0)
+/// `@unchecked Sendable`: librdkafka topic handles are reference counted and thread-safe; Keel destroys them
+/// only in shutdown, after every produce call has finished handing records over.
+struct RDTopicHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
 
-    init(client: RDKafkaClient, name: String) {
-        let thread = Thread { [self] in
-            while !self.stopFlag.load(ordering: .acquiring) {
-                _ = rd_kafka_poll(client.handle, 50)
-            }
-            self.finished.signal()
-        }
-        thread.name = name
-        thread.start()
+    /// nil when librdkafka refuses the name.
+    init?(client: RDKafkaClient, topic: String) {
+        guard let rkt = rd_kafka_topic_new(client.handle, topic, nil) else { return nil }
+        pointer = rkt
     }
 
-    /// Stops and joins the thread (blocking: call off the cooperative pool).
-    func stop() {
-        guard !stopFlag.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        finished.wait()
-    }
+    /// Once, after the last produce that used it.
+    func destroy() { rd_kafka_topic_destroy(pointer) }
 }

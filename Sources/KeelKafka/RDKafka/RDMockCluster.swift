@@ -4,7 +4,7 @@ import KeelLog
 /// librdkafka's in-process mock cluster, for fast tests of this adapter (internal: reach it with
 /// `@testable import KeelKafka`). Several clients share it through `bootstrapServers`.
 ///
-/// `@unchecked Sendable`: the handles are only used in `init` and `deinit`; the mock cluster is thread-safe.
+/// `@unchecked Sendable`: the handles are only used in `init`, `createTopic` and `deinit`; the mock cluster is thread-safe.
 final class RDMockCluster: @unchecked Sendable {
     private let owner: OpaquePointer
     private let cluster: OpaquePointer
@@ -17,7 +17,7 @@ final class RDMockCluster: @unchecked Sendable {
         guard let conf = config.handle, let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errstr, errstr.count) else {
             throw EventLogError(.internalError, "mock cluster: \(RDKafka.string(errstr))")
         }
-        _ = config.releaseForMock()
+        config.release()
         guard let cluster = rd_kafka_mock_cluster_new(rk, brokers) else {
             rd_kafka_destroy(rk)
             throw EventLogError(.internalError, "mock cluster could not be created")
@@ -35,8 +35,4 @@ final class RDMockCluster: @unchecked Sendable {
         rd_kafka_mock_cluster_destroy(cluster)
         rd_kafka_destroy(owner)
     }
-}
-
-extension RDKafkaConfig {
-    fileprivate func releaseForMock() -> Bool { releaseHandle() }
 }
