@@ -26,6 +26,8 @@ func keelRunner(_ kind: CLILog) throws -> (keel: KeelProcess, cleanup: @Sendable
             Issue.record(Comment(rawValue: message))
             return nil
         case .notConfigured:
+            // Not a silent pass: say so (Scripts/test.sh sets the broker and requires these).
+            print("note: keel CLI test on Kafka not run: KEEL_TEST_KAFKA is not set (Scripts/test.sh starts a broker)")
             return nil
         }
     }

@@ -1,12 +1,13 @@
 import Foundation
 import KeelCore
 import KeelLog
+import KeelTestSupport
 import Testing
 
 @testable import KeelKafka
 
 /// Against a real Kafka-protocol broker (tansu in CI: `KEEL_TEST_KAFKA=host:port`).
-@Suite("KafkaEventLog against a broker")
+@Suite("KafkaEventLog against a broker", .enabled(if: KafkaIntegration.enabled, KafkaIntegration.skipReason))
 struct KafkaIntegrationTests {
     @Test func produceConsumeCommitAndResume() async throws {
         guard let broker = KafkaIntegration.broker() else { return }
@@ -163,12 +164,16 @@ struct KafkaIntegrationTests {
         _ = try await log.createTopic(TopicSpec(name: topic, partitions: 1))
         let consumer = try await log.makeConsumer(ConsumerConfiguration(subscription: .partitions([TopicPartition(topic, 0)])))
         _ = try await consumer.poll(timeout: .milliseconds(100))  // the .assigned event
-        let start = ContinuousClock.now
-        let task = Task { try await consumer.poll(timeout: .seconds(30)) }
+        // Only its cancellation can end this poll within the test: its timeout is ten minutes.
+        let task = Task { try await consumer.poll(timeout: .seconds(600)) }
+        // Lets the poll reach librdkafka's wait; the consumer has no signal for it. If the cancel
+        // lands first the poll returns at once: the test then checks less, never wrongly.
         try await Task.sleep(for: .milliseconds(200))
         task.cancel()
-        _ = try await task.value
-        #expect(ContinuousClock.now - start < .seconds(2))
+        // The promise (docs/kafka.md) is "returns promptly": it waits in slices of at most 50 ms.
+        // The bound only tells that apart from waiting out the timeout, so it is generous (machines
+        // of this kind differ up to 5× in speed, and the whole suite shares 2 cores in CI).
+        _ = try await withDeadline(.seconds(30), "a cancelled poll returning") { try await task.value }
         try await log.shutdown()  // closes the consumer too
         await #expect { try await consumer.poll(timeout: .milliseconds(10)) } throws: { ($0 as? EventLogError)?.code == .closed }
     }
@@ -185,7 +190,9 @@ struct KafkaIntegrationTests {
         var total = 0
         let start = ContinuousClock.now
         var killed = false
-        while ContinuousClock.now - start < .seconds(20) {
+        var killedAt: ContinuousClock.Instant?
+        // A guard against looping forever, not a speed bound: the loop ends at the first failure after the kill.
+        while ContinuousClock.now - start < .seconds(120) {
             let batch = (0..<200).map { OutgoingRecord(key: bytes("k\(total + $0)"), value: bytes("v\(total + $0)")) }
             total += batch.count
             do {
@@ -199,6 +206,7 @@ struct KafkaIntegrationTests {
             if !killed && acknowledged.count >= 2000 {
                 broker.kill()
                 killed = true
+                killedAt = ContinuousClock.now
             }
         }
         #expect(killed)
@@ -209,7 +217,13 @@ struct KafkaIntegrationTests {
             let offsets = acknowledged.filter { $0.partition == p }.map(\.offset)
             #expect(Set(offsets).count == offsets.count)
         }
-        #expect(ContinuousClock.now - start < .seconds(30))
+        // The promise: records the dead broker never acknowledged fail within `deliveryTimeout`
+        // (5 s here) instead of hanging. The bound tells those apart, generously (a slow machine
+        // and a loaded CI run add to the 5 s), and is not a latency figure.
+        if let killedAt {
+            let failedAfter = ContinuousClock.now - killedAt
+            #expect(failedAfter < .seconds(60), "the produce after the kill took \(failedAfter) to fail")
+        }
         try await log.shutdown()
     }
 }

@@ -2,6 +2,7 @@ import CRdKafka
 import Foundation
 import KeelCore
 import KeelLog
+import KeelTestSupport
 import Testing
 
 @testable import KeelKafka
@@ -53,15 +54,25 @@ struct KafkaMockTests {
     @Test func unreachableBrokerFailsWithinTheBound() async throws {
         // A loopback port nobody listens on.
         let port = try closedLoopbackPort()
-        let start = ContinuousClock.now
-        do {
-            _ = try await makeLog("127.0.0.1:\(port)") { $0.connectTimeout = .seconds(2) }
-            Issue.record("init succeeded against a closed port")
-        } catch let error as EventLogError {
-            #expect(error.code == .unreachable)
-            #expect(error.message.contains("could not reach Kafka at 127.0.0.1:\(port) within 2s"), "\(error.message)")
+        // The promise (docs/kafka.md): init gives up with `.unreachable` once `connectTimeout` has
+        // passed, naming it, instead of waiting on. The message is what is asserted; the deadline
+        // only catches a wait that does not end. It is far from the 2 s on purpose: closing the
+        // producer after the failure adds to them, and machines of this kind differ up to 5× in
+        // speed (a slow one took 5.54 s against the former 5 s bound).
+        let failure = try await withDeadline(.seconds(30), "KafkaEventLog.init against a closed port") { () async -> String? in
+            do {
+                let log = try await makeLog("127.0.0.1:\(port)") { $0.connectTimeout = .seconds(2) }
+                try? await log.shutdown()
+                return nil
+            } catch let error as EventLogError {
+                #expect(error.code == .unreachable)
+                return error.message
+            } catch {
+                return "\(error)"
+            }
         }
-        #expect(ContinuousClock.now - start < .seconds(5))
+        let message = try #require(failure, "init succeeded against a closed port")
+        #expect(message.contains("could not reach Kafka at 127.0.0.1:\(port) within 2s"), "\(message)")
     }
 
     @Test func roundTripIsByteExact() async throws {

@@ -2,26 +2,35 @@ import Foundation
 import KeelCore
 import KeelLog
 import Logging
+import KeelTestSupport
 import Testing
 
 @testable import KeelKafka
 
-/// Where the integration broker is (`KEEL_TEST_KAFKA=host:port`), and what to do when it is not set:
-/// fail loudly on CI (`CI` set) or with `KEEL_REQUIRE_INTEGRATION=1`, otherwise record a known issue.
-/// (To be centralised in KeelTestSupport.)
+/// Where the integration broker is (`KEEL_TEST_KAFKA=host:port`), and what happens without one.
+///
+/// The broker suites carry `.enabled(if: KafkaIntegration.enabled, KafkaIntegration.skipReason)`:
+/// - with a broker they run;
+/// - where integration tests are required (`CI` or `KEEL_REQUIRE_INTEGRATION=1`, set by
+///   Scripts/test.sh) they run even without one, and `broker()` fails each test loudly;
+/// - locally without a broker they are skipped, and swift-testing prints the reason beside each
+///   skipped test. They never pass without having run (no known-issue wrapper that reads as a pass).
 enum KafkaIntegration {
-    static var environment: [String: String] { ProcessInfo.processInfo.environment }
+    static var enabled: Bool { TestServers.kafkaBootstrap != nil || TestServers.integrationRequired }
 
-    /// The broker address, or nil after recording the failure / known issue.
+    static let skipReason: Comment =
+        "not run: KEEL_TEST_KAFKA is not set (Scripts/test.sh starts tansu and requires these tests; locally: Scripts/kafka-runtime.sh start-tansu and LD_LIBRARY_PATH=$(Scripts/kafka-runtime.sh libdir))"
+
+    /// The broker address, or nil after recording a failure (required but missing).
     static func broker(sourceLocation: SourceLocation = #_sourceLocation) -> String? {
-        if let address = environment["KEEL_TEST_KAFKA"], !address.isEmpty { return address }
-        let message = "KEEL_TEST_KAFKA is not set: start a broker with `Scripts/kafka-runtime.sh start-tansu` and run with LD_LIBRARY_PATH=$(Scripts/kafka-runtime.sh libdir) KEEL_TEST_KAFKA=<host:port>"
-        if environment["CI"] != nil || environment["KEEL_REQUIRE_INTEGRATION"] == "1" {
+        switch TestServers.kafka() {
+        case .available(let address):
+            return address
+        case .missingButRequired(let message):
             Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
-        } else {
-            withKnownIssue(Comment(rawValue: "skipped: " + message)) {
-                Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
-            }
+        case .notConfigured:
+            // Only reachable from a test without the suite's `.enabled(if:)` trait: fail, never pass.
+            Issue.record("this test needs a broker but its suite is not marked .enabled(if: KafkaIntegration.enabled)", sourceLocation: sourceLocation)
         }
         return nil
     }
