@@ -117,13 +117,27 @@ struct SubscriptionTests {
             }
             let second = try await subscribe(port: port, query: "topic=keel.external&type=com.acme.order.placed&from=\(position)", token: acme) { $0.count == 2 }
             #expect(second.messages.compactMap { $0["id"]?.stringValue } == ["a3", "a4"])
-            // Live: an event posted after subscribing from latest arrives.
+            // Live from `latest` (the default): none of the history, then what is posted once the
+            // subscription stands. When it stands is not observable from here (the server sends
+            // nothing on subscribing), so instead of guessing with a sleep, events are posted until
+            // one arrives: the first to arrive must be one of them, never an older event.
+            let arrived = Mutex(false)
             let live = Task {
-                try await subscribe(port: port, query: "topic=keel.external&key=test", token: acme) { $0.count == 1 }
+                try await subscribe(port: port, query: "topic=keel.external&key=test", token: acme, limit: .seconds(60)) { messages in
+                    arrived.withLock { $0 = true }
+                    return messages.count == 1
+                }
             }
-            try await Task.sleep(for: .milliseconds(500))
-            _ = try await client.post(event: structuredEvent(id: "live1"), token: acme)
-            #expect(try await live.value.messages.first?["id"]?.stringValue == "live1")
+            var livePosted: [String] = []
+            let postingEnds = ContinuousClock.now + .seconds(60)
+            while !arrived.withLock({ $0 }), ContinuousClock.now < postingEnds {
+                let id = "live\(livePosted.count)"
+                #expect(try await client.post(event: structuredEvent(id: id), token: acme).status == .accepted)
+                livePosted.append(id)
+                try await Task.sleep(for: .milliseconds(100))  // pacing only: any arrival order passes
+            }
+            let liveID = try await live.value.messages.first?["id"]?.stringValue
+            #expect(liveID.map(livePosted.contains) == true, "from=latest delivered \(liveID ?? "nothing") first; \(livePosted.count) live events were posted")
             // SSE: the same stream; Last-Event-ID resumes after the last event seen.
             let frames = try await readSSE(port: port, query: "topic=keel.external&type=com.acme.order.placed", token: acme, lastEventID: position, events: 2)
             #expect(frames.map { $0.data["id"]?.stringValue } == ["a3", "a4"])
@@ -146,7 +160,7 @@ struct SubscriptionTests {
     @Test("a slow consumer is disconnected instead of buffered without bound, and resumes without loss")
     func slowConsumer() async throws {
         let harness = try await Harness { configuration in
-            configuration.subscriptions.bufferCapacity = 4
+            configuration.subscriptions.bufferCapacityBytes = 4 * 200_200  // about four of these events
             configuration.rateLimits.enabled = false
         }
         try await harness.withLive { client in
