@@ -233,13 +233,15 @@ struct EmbeddedProcessTests {
                 subscription: .partitions([TopicPartition("tail", 0), TopicPartition("tail", 1)], commitGroup: "ro"), start: .earliest))
             _ = await expectCode(.invalidArgument) { try await consumer.commit([PartitionOffset(TopicPartition("tail", 0), 1)]) }
             #expect(try await collect(from: consumer, count: 10).count == 10)
+            #expect(try await consumer.poll(timeout: .milliseconds(10)) == nil, "caught up: nothing left to read")
 
-            // One long poll, no retries: only a wake-up (inotify) can end it with records.
-            async let live = consumer.poll(timeout: .seconds(60))
-            try await Task.sleep(for: .milliseconds(200))
+            // One long poll, no retries, and the produce only once it waits: only a wake-up
+            // (inotify) can end it with records. Its own timeout is an hour, so the deadline tells
+            // a wake-up from a timeout however slow the machine.
+            let live = Task { try await consumer.poll(timeout: .seconds(3600)) }
+            try await waitUntilAPollWaits(on: reader)
             _ = try await writer.produce(OutgoingRecord(key: nil, value: bytes("live"), partition: 1), to: "tail")
-            var event = try await live
-            if case .records = event {} else { event = try await consumer.poll(timeout: .seconds(60)) }  // only an `.assigned` may precede
+            let event = try await withDeadline(.seconds(60), "the waiting poll woken by inotify") { try await live.value }
             guard case .records(let records) = event else { Issue.record("no live records: \(String(describing: event))"); return }
             #expect(records.map(\.value) == [bytes("live")])
             try await consumer.close()
@@ -328,15 +330,18 @@ struct EmbeddedConsumerTests {
             let started = ContinuousClock.now
             let cancelled = try await withThrowingTaskGroup(of: ConsumerEvent?.self) { group in
                 group.addTask { try await consumer.poll(timeout: .seconds(120)) }
-                try await Task.sleep(for: .milliseconds(100))
+                // Cancelled while it waits, not before it started (that path returns at once too).
+                try await waitUntilAPollWaits(on: log)
                 group.cancelAll()
                 return try await group.next()!
             }
             #expect(cancelled == nil)
-            #expect(ContinuousClock.now - started < .seconds(60))
+            // Not a latency figure: the poll's own timeout is 120 s, and the bound only tells a
+            // cancellation that ended it from one that did not.
+            #expect(ContinuousClock.now - started < .seconds(100))
 
             async let pending: ConsumerEvent? = consumer.poll(timeout: .seconds(120))
-            try await Task.sleep(for: .milliseconds(100))
+            try await waitUntilAPollWaits(on: log)
             try await consumer.close()
             do {
                 _ = try await pending
@@ -352,11 +357,14 @@ struct EmbeddedConsumerTests {
         try await withEmbeddedLog { log, _ in
             _ = try await log.createTopic(TopicSpec(name: "wake", partitions: 3))
             let consumer = try await log.makeConsumer(.init(subscription: .partitions((0..<3).map { TopicPartition("wake", $0) }), start: .latest))
-            _ = try await consumer.poll(timeout: .milliseconds(10))  // .assigned
-            async let live = consumer.poll(timeout: .seconds(60))
-            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await consumer.poll(timeout: .seconds(5)) == .assigned((0..<3).map { TopicPartition("wake", $0) }))
+            // Produced only once the poll waits, whose own timeout is an hour: only the writer's
+            // wake-up can end it within the deadline.
+            let live = Task { try await consumer.poll(timeout: .seconds(3600)) }
+            try await waitUntilAPollWaits(on: log)
             _ = try await log.produce(OutgoingRecord(key: bytes("x"), value: bytes("now")), to: "wake")
-            guard case .records(let records) = try await live else { Issue.record("not woken with records"); return }
+            let event = try await withDeadline(.seconds(60), "the waiting poll woken by the writer") { try await live.value }
+            guard case .records(let records) = event else { Issue.record("not woken with records: \(String(describing: event))"); return }
             #expect(records.map(\.value) == [bytes("now")])
             try await consumer.close()
         }

@@ -1,6 +1,6 @@
 import Foundation
 import KeelCore
-import KeelLog
+@testable import KeelLog
 import KeelTestSupport
 import Logging
 import Testing
@@ -55,5 +55,14 @@ func expectCode(_ code: EventLogError.Code, _ body: () async throws -> Void) asy
     } catch {
         Issue.record("expected EventLogError \(code), got \(error)")
         return nil
+    }
+}
+
+/// Returns once a poll on `log` is suspended waiting for a change (the log's notifier holds a
+/// waiter). A record produced after this reaches that poll only through a wake-up: the test no
+/// longer depends on whether the produce or the poll wins a race.
+func waitUntilAPollWaits(on log: EmbeddedEventLog, within limit: Duration = .seconds(60)) async throws {
+    try await withDeadline(limit, "a poll suspended on the log's notifier") {
+        while log.notifier.waiterCount == 0 { try await Task.sleep(for: .milliseconds(1)) }
     }
 }

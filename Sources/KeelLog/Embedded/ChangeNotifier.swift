@@ -16,6 +16,10 @@ final class ChangeNotifier: Sendable {
 
     var generation: UInt64 { state.withLock { $0.generation } }
 
+    /// How many waits are suspended right now. A test hook: a test produces only once a poll is
+    /// known to be waiting, so the wake-up path, not a lucky first fetch, delivers the record.
+    var waiterCount: Int { state.withLock { $0.waiters.count } }
+
     /// Moves the generation on and resumes every waiter.
     func bump() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
