@@ -1,7 +1,7 @@
 import Foundation
 import KeelCore
 import KeelKafka
-import KeelLog
+@testable import KeelLog
 import KeelTestSupport
 import Logging
 import Testing
@@ -13,6 +13,38 @@ enum LogUnderTest: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case kafka
 
     var testDescription: String { rawValue }
+}
+
+extension LogUnderTest {
+    /// Returns once a poll on `log` is waiting for new records, where the log lets a test see it.
+    func waitUntilAPollWaits(_ log: any EventLog) async throws {
+        switch self {
+        case .embedded:
+            // The embedded log wakes waiting polls on commit: a waiter on its notifier is a poll
+            // that found nothing and sleeps until a wake-up.
+            let embedded = try #require(log as? EmbeddedEventLog)
+            try await withDeadline(.seconds(60), "a poll suspended on the embedded log's notifier") {
+                while embedded.notifier.waiterCount == 0 { try await Task.sleep(for: .milliseconds(1)) }
+            }
+        case .kafka:
+            // librdkafka fetches on its own threads whether or not a poll is in flight, so there is
+            // no separate wake-up path to prove; the empty poll before showed the consumer caught up.
+            return
+        }
+    }
+}
+
+/// Polls until a poll comes back empty: the consumer has delivered everything there is.
+func awaitEmptyPoll(_ consumer: any EventConsumer, timeout: Duration = .seconds(30)) async throws {
+    let deadline = ContinuousClock.now.advanced(by: timeout)
+    while ContinuousClock.now < deadline {
+        switch try await consumer.poll(timeout: .milliseconds(250)) {
+        case nil: return
+        case .records(let records): Issue.record("records after the backlog: \(records.count)")
+        default: continue
+        }
+    }
+    Issue.record("no empty poll within \(timeout)")
 }
 
 /// Consumer settings that keep group joins quick on tansu (INFRA.md: each join waits
