@@ -7,10 +7,11 @@ import KeelStore
 
 /// `keel dlq list|redrive|skip`: projections' dead letters.
 ///
-/// `list` reads the projections' `deadletters` collections (read-only, beside `keel serve`).
-/// `redrive` and `skip` append a request to `keel.deadletter`; the live projector carries it out
-/// in order with its other work. With the embedded log that append needs the log's writer lock,
-/// so stop `keel serve` first (the request is then carried out when it starts again).
+/// `list` reads the projections' `deadletters` collections. `redrive` and `skip` append a request
+/// to `keel.deadletter`; the live projector carries it out in order with its other work.
+/// With the embedded log, when a `keel serve` holds the directory (`LocalServer`), all three ask
+/// it over its operator API (only that process may append); without one they run here (the
+/// request is then carried out when a server starts). With Kafka they always run here.
 struct DLQCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dlq",
@@ -32,19 +33,24 @@ struct DLQCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try await storeOptions.openStore(readOnly: true, logger: global.makeLogger("keel.store"))
-            var entries: [DeadLetterEntry] = []
-            for name in StandardProjections.names where projection == nil || projection == name {
-                entries += try await store.deadLetters(.live(name))
+            let names = StandardProjections.names.filter { projection == nil || projection == $0 }
+            var entries: [JSONValue] = []
+            if let server = try LocalServer.find(for: global) {
+                let client = LocalServerClient(server: server)
+                for name in names { entries += try await client.deadLetters(name) }
+            } else {
+                let store = try await storeOptions.openStore(readOnly: true, logger: global.makeLogger("keel.store"))
+                for name in names { entries += try await store.deadLetters(.live(name)).map(\.json) }
+                try? await store.shutdown()
             }
-            try? await store.shutdown()
             switch format {
             case .json:
-                for entry in entries { Output.json(entry.json) }
+                for entry in entries { Output.json(entry) }
             case .text:
                 let rows = entries.map { entry in
-                    [entry.id, entry.status.rawValue, entry.key ?? "-", entry.eventType ?? "-",
-                     entry.error.map { "\($0.code): \($0.message)" } ?? "waiting behind \(entry.blockedBy ?? "?")"]
+                    let error = entry["error"].map { "\($0["code"]?.stringValue ?? "?"): \($0["message"]?.stringValue ?? "")" }
+                    return [entry["id"]?.stringValue ?? "-", entry["status"]?.stringValue ?? "-", entry["key"]?.stringValue ?? "-",
+                            entry["type"]?.stringValue ?? "-", error ?? "waiting behind \(entry["blockedBy"]?.stringValue ?? "?")"]
                 }
                 Output.line(Table.render(header: ["ID", "STATUS", "KEY", "TYPE", "ERROR"], rows: rows))
             }
@@ -69,6 +75,18 @@ struct DLQCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            if let server = try LocalServer.find(for: global) {
+                let client = LocalServerClient(server: server)
+                if let id, let (projection, _) = DeadLetterEntry.parse(id) {
+                    try await client.redrive(projection, entry: id)
+                } else {
+                    for name in StandardProjections.names where projection == nil || projection == name {
+                        try await client.redrive(name, entry: nil)
+                    }
+                }
+                Output.line("redrive requested (\(id ?? "all blocked keys")) from the server at \(server.url); its projector carries it out in order")
+                return
+            }
             var requests: [OutgoingRecord] = []
             if let id, let (projection, _) = DeadLetterEntry.parse(id) {
                 requests.append(DeadLetterEvents.redriveRequest(projection: projection, entry: id, by: DLQCommand.operatorName))
@@ -93,6 +111,11 @@ struct DLQCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let (projection, _) = DeadLetterEntry.parse(id) else { return }
+            if let server = try LocalServer.find(for: global) {
+                try await LocalServerClient(server: server).skip(projection, entry: id, reason: reason)
+                Output.line("skip requested (\(id)) from the server at \(server.url); its projector carries it out in order")
+                return
+            }
             try await DLQCommand.append(
                 [DeadLetterEvents.skipRequest(projection: projection, entry: id, reason: reason, by: DLQCommand.operatorName)],
                 global: global, what: "keel dlq skip")

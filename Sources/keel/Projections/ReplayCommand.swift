@@ -11,9 +11,10 @@ struct ReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Rebuild a projection from the log into a shadow, then swap it in atomically.",
         discussion: """
-            With Kafka + MongoDB this runs beside `keel serve`. With embedded storage the log and store allow one \
-            writing process each, so stop `keel serve` first. An interrupted replay leaves the live projection \
-            untouched; the next replay drops its leftover shadow and starts again.
+            With Kafka + MongoDB this runs here, beside `keel serve`. With the embedded log, when a `keel serve` holds \
+            its directory (it leaves DIR/server.json there), the replay runs in that server, which is the one process \
+            allowed to write, and this command follows its progress; without a server it runs here. An interrupted \
+            replay leaves the live projection untouched; the next replay drops its leftover shadow and starts again.
             """
     )
 
@@ -40,6 +41,10 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         if case .timestampMs(let time) = start, time > Int64(Date().timeIntervalSince1970 * 1000) {
             throw CLIFailure.usage("--from \(from) is in the future; nothing was changed")
+        }
+        if let server = try LocalServer.find(for: global) {
+            try await runInServer(server)
+            return
         }
         let log = try await global.openLog(readOnly: true)
         let store: any ProjectionStore
@@ -73,16 +78,75 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 }
 
+extension ReplayCommand {
+    /// Asks the running server to replay and follows it about twice a second, printing the same
+    /// progress and final lines as a replay run here. Interrupting this command does not stop
+    /// the replay in the server.
+    func runInServer(_ server: LocalServer) async throws {
+        let client = LocalServerClient(server: server)
+        let printer = ProgressPrinter(interactive: isatty(STDOUT_FILENO) == 1, name: name)
+        var status = try await client.startReplay(name, from: from, to: to)
+        guard let id = status["id"]?.stringValue else {
+            throw CLIFailure.runtime("the server at \(server.url) answered a replay without an id: \(status.jsonString)")
+        }
+        while status["state"]?.stringValue == "running" {
+            if status["phase"]?.stringValue != "starting" { printer.print(RemoteProgress(status)) }
+            try await Task.sleep(for: .milliseconds(500))
+            status = try await client.replay(name, id: id)
+        }
+        printer.finish()
+        guard status["state"]?.stringValue == "completed" else {
+            let error = status["error"]?.stringValue ?? "state \(status["state"]?.stringValue ?? "unknown")"
+            throw CLIFailure.runtime("replay of \(name) failed in the server at \(server.url): \(error)")
+        }
+        printer.print(RemoteProgress(status))
+        let promoted = status["promoted"]?.boolValue == true
+        let verb = promoted ? "swapped in" : "kept as shadow \(name)@\(id) (bounded replay: not swapped in)"
+        Output.line(String(
+            format: "replayed %@: %lld events in %.1f s, %@ (in the server at %@)", name, status["processed"]?.intValue ?? 0,
+            status["elapsedSeconds"]?.doubleValue ?? 0, verb, server.url))
+    }
+}
+
+/// A replay's progress as the server reports it, in the fields `ProgressPrinter` prints.
+struct RemoteProgress {
+    var phase: String
+    var generation: String
+    var events: Int
+    var eventsPerSecond: Double
+    var lag: Int64
+    var etaSeconds: Double?
+
+    init(_ status: JSONValue) {
+        phase = status["phase"]?.stringValue ?? "-"
+        generation = status["id"]?.stringValue ?? "-"
+        events = Int(status["processed"]?.intValue ?? 0)
+        eventsPerSecond = status["eventsPerSecond"]?.doubleValue ?? 0
+        lag = status["lag"]?.intValue ?? 0
+        etaSeconds = status["etaSeconds"]?.doubleValue
+    }
+}
+
 /// Prints replay progress: one rewritten line on a TTY, plain lines otherwise.
 struct ProgressPrinter: Sendable {
     var interactive: Bool
     var name: String
 
     func print(_ progress: ReplayProgress) {
-        let eta = progress.etaSeconds.map { String(format: "%.0fs", $0) } ?? "-"
+        print(phase: progress.phase.rawValue, generation: progress.generation, events: progress.events,
+              eventsPerSecond: progress.eventsPerSecond, lag: progress.lag, etaSeconds: progress.etaSeconds)
+    }
+
+    func print(_ progress: RemoteProgress) {
+        print(phase: progress.phase, generation: progress.generation, events: progress.events,
+              eventsPerSecond: progress.eventsPerSecond, lag: progress.lag, etaSeconds: progress.etaSeconds)
+    }
+
+    private func print(phase: String, generation: String, events: Int, eventsPerSecond: Double, lag: Int64, etaSeconds: Double?) {
+        let eta = etaSeconds.map { String(format: "%.0fs", $0) } ?? "-"
         let text = String(
-            format: "replay %@ [%@] %@: %d events, %.0f events/s, lag %lld, ETA %@", name, progress.generation,
-            progress.phase.rawValue, progress.events, progress.eventsPerSecond, progress.lag, eta)
+            format: "replay %@ [%@] %@: %d events, %.0f events/s, lag %lld, ETA %@", name, generation,
+            phase, events, eventsPerSecond, lag, eta)
         if interactive {
             FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(text)".utf8))
         } else {

@@ -21,8 +21,9 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run Keel's roles (gateway, projector; all by default) until SIGTERM/SIGINT.",
         discussion: """
-            With embedded storage the log and the store each allow one writing process: tools that write \
-            (keel replay, keel dlq redrive/skip) must run while serve is stopped. Settings come from flags, then \
+            With embedded storage the log and the store each allow one writing process: serve leaves DIR/server.json \
+            (its address and a per-start local operator token, mode 0600) in the log's directory, and keel replay and \
+            keel dlq find it there and ask this server to do their writes. Settings come from flags, then \
             environment variables, then --config FILE (JSON), then defaults. KEEL_ADMIN_KEY sets a bootstrap admin \
             credential; without it an admin key is created at first start and printed once.
             """
@@ -89,7 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         if global.logLocation == nil, environment["KEEL_LOG"] == nil { global.logLocation = file["log"]?.stringValue }
         if storeOptions.storeLocation == nil, environment["KEEL_STORE"] == nil { storeOptions.storeLocation = file["store"]?.stringValue }
-        let gatewayConfiguration: GatewayConfiguration
+        var gatewayConfiguration: GatewayConfiguration
         do {
             gatewayConfiguration = try gateway.configuration(file: file)
         } catch let error as ValidationError {
@@ -112,6 +113,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw error
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var localServer: LocalServerPublisher?
         var pending = Set<String>()
         let readiness = Readiness()
         let readyLine = "keel serve: ready (roles: \(roles.joined(separator: ", ")); log \(log.description); store \(store.description))"
@@ -141,15 +143,27 @@ struct ServeCommand: AsyncParsableCommand {
             }
             var announce: (@Sendable (String) -> Void)?
             if gatewayConfiguration.adminKey == nil { announce = Self.announceAdminKey }
+            // On an embedded directory the CLI finds this server through DIR/server.json.
+            if case .embedded(let directory) = try global.location() {
+                let publisher = LocalServerPublisher(directory: directory, token: LocalOperatorToken.generate())
+                gatewayConfiguration.localOperatorToken = publisher.token
+                localServer = publisher
+            }
             let access = AccessService(log: log, logger: global.makeLogger("keel.access"), announceBootstrapKey: announce)
+            // Replays and dead-letter requests of the operator API run in this process, beside the
+            // live projectors; any projection may be replayed, whichever ones run live here.
+            let operations = ProjectionOperations(
+                projectors: StandardProjections.all(catalog: catalog), log: log, store: store, logger: global.makeLogger("keel.operations"))
             let dependencies = GatewayDependencies(
                 log: log, store: store, catalog: catalog, projectors: StandardProjections.all(catalog: catalog).filter { $0.name != IngestDedupeProjector.projectionName },
-                access: access, jwt: jwt, logger: global.makeLogger("keel.gateway"))
-            let application = buildGateway(configuration: gatewayConfiguration, dependencies: dependencies) { url in
+                access: access, operations: operations, jwt: jwt, logger: global.makeLogger("keel.gateway"))
+            let application = buildGateway(configuration: gatewayConfiguration, dependencies: dependencies) { [localServer] url in
+                localServer?.publish(listeningAt: url)
                 Output.line("listening on \(url)")
                 if readiness.markReady("gateway") { Output.line(readyLine) }
             }
             services.append(.init(service: access, failureTerminationBehavior: .gracefullyShutdownGroup))
+            services.append(.init(service: operations, failureTerminationBehavior: .gracefullyShutdownGroup))
             services.append(.init(service: application, failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         readiness.expect(pending)
@@ -161,6 +175,7 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             failure = error
         }
+        localServer?.withdraw()
         try? await store.shutdown()
         try? await log.shutdown()
         if let failure {
