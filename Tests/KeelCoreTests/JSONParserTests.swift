@@ -145,12 +145,13 @@ import Testing
     }
 
     @Test func limitsNestingDepth() throws {
-        let deepest = String(repeating: "[", count: 512) + String(repeating: "]", count: 512)
+        let limit = JSONLimits.maximumDepth
+        let deepest = String(repeating: "[", count: limit) + String(repeating: "]", count: limit)
         #expect(throws: Never.self) { try JSONValue.parse(deepest) }
-        let tooDeep = String(repeating: "[", count: 513) + String(repeating: "]", count: 513)
+        let tooDeep = String(repeating: "[", count: limit + 1) + String(repeating: "]", count: limit + 1)
         let error = failure(tooDeep)
-        #expect(error?.message.contains("deeper than 512") == true)
-        #expect(error?.offset == 512)
+        #expect(error?.message.contains("deeper than \(limit)") == true)
+        #expect(error?.offset == limit)
         let objects = String(repeating: "{\"a\":", count: 600) + "1" + String(repeating: "}", count: 600)
         #expect(failure(objects) != nil)
     }

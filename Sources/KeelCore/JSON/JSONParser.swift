@@ -1,7 +1,8 @@
 extension JSONValue {
-    /// The deepest nesting of arrays and objects `parse` accepts; deeper input is rejected so a
-    /// hostile body cannot exhaust the stack.
-    public static let maximumDepth = 512
+    /// The deepest nesting of arrays and objects `parse` accepts (`JSONLimits.maximumDepth`):
+    /// deeper input is rejected, so a hostile body cannot exhaust the stack and nothing accepted
+    /// is too deep for the stores to hold.
+    public static let maximumDepth = JSONLimits.maximumDepth
 
     /// Parses one JSON text (RFC 8259, strictly): valid UTF-8 only, no trailing garbage, no leading
     /// zeros, no NaN/Infinity, no unpaired surrogate escapes, no raw control characters in strings,

@@ -5,10 +5,13 @@ import KeelCore
 /// Guarantees: int32, int64 and timestamps read as `.int`; doubles as `.double`; Decimal128 as an exact
 /// `.decimal`; datetimes as `.date` (UTC ms); binaries (any subtype) as `.binary`; ObjectIds as their
 /// 24-digit hex string; regex, code and symbol as their source string; undefined, min/max key as `.null`.
-/// Malformed input throws instead of reading out of bounds.
+/// Malformed input throws instead of reading out of bounds, and nesting deeper than
+/// `JSONLimits.maximumDecodedDepth` throws instead of exhausting the stack (page cursors come from
+/// clients and are read here too).
 struct BSONReader {
     private let bytes: UnsafeRawBufferPointer
     private var offset = 0
+    private var depth = 0
 
     private init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
@@ -36,6 +39,9 @@ struct BSONReader {
     }
 
     private mutating func readElements(_ sink: (String, DocumentValue) -> Void) throws {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= JSONLimits.maximumDecodedDepth else { throw malformed("nesting deeper than \(JSONLimits.maximumDecodedDepth) levels") }
         let start = offset
         let length = Int(try readInteger(Int32.self))
         guard length >= 5, start + length <= bytes.count else { throw malformed("document length \(length)") }

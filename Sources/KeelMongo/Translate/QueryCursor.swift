@@ -28,7 +28,14 @@ enum QueryCursor {
             .replacingOccurrences(of: "=", with: "")
     }
 
+    /// Refuses a cursor longer than `PageCursor.maximumLength` or nested deeper than
+    /// `JSONLimits.maximumDecodedDepth` (the reader's bound) as `.invalid`: cursors come from clients.
     static func decode(_ cursor: String, sort: [SortField]) throws -> Key {
+        do {
+            try PageCursor.checkLength(cursor)
+        } catch {
+            throw MongoFailure.invalid(error.message)
+        }
         var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard let data = Data(base64Encoded: base64), let body = try? BSONReader.decode([UInt8](data)),

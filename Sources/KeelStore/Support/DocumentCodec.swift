@@ -9,6 +9,10 @@ import KeelCore
 /// type. Object field order is not preserved (documents compare by content). Encodings are
 /// deterministic only up to object field order, so do not compare encodings for equality.
 ///
+/// Decoding refuses nesting deeper than `JSONLimits.maximumDecodedDepth` (a stored document of
+/// `JSONLimits.maximumDocumentDepth` inside a cursor's envelope), so a hostile cursor cannot
+/// exhaust the stack and every document holding accepted client JSON decodes.
+///
 /// Format: a tag byte, then the payload; lengths and counts are LEB128 varints, fixed-width
 /// numbers are little-endian.
 public enum DocumentCodec {
@@ -170,6 +174,12 @@ public enum DocumentCodec {
             String(decoding: try slice(), as: UTF8.self)
         }
 
+        private func checkDepth() throws(StoreError) {
+            guard depth <= JSONLimits.maximumDecodedDepth else {
+                throw Self.corrupt("nesting deeper than \(JSONLimits.maximumDecodedDepth) levels")
+            }
+        }
+
         mutating func value() throws(StoreError) -> DocumentValue {
             guard let tag = Tag(rawValue: try byte()) else { throw Self.corrupt("unknown tag") }
             switch tag {
@@ -189,7 +199,7 @@ public enum DocumentCodec {
                 let count = try varint()
                 depth += 1
                 defer { depth -= 1 }
-                guard depth < 200 else { throw Self.corrupt("nesting too deep") }
+                try checkDepth()
                 var values: [DocumentValue] = []
                 values.reserveCapacity(Swift.min(count, 1024))
                 for _ in 0..<count { values.append(try value()) }
@@ -198,7 +208,7 @@ public enum DocumentCodec {
                 let count = try varint()
                 depth += 1
                 defer { depth -= 1 }
-                guard depth < 200 else { throw Self.corrupt("nesting too deep") }
+                try checkDepth()
                 var object = Document(minimumCapacity: Swift.min(count, 1024))
                 for _ in 0..<count {
                     let key = try string()

@@ -48,8 +48,13 @@ public struct DocumentOrdering: Sendable {
 /// Guarantees: `decode(encode(k)) == k`; a cursor made for a different sort, or not made here,
 /// is rejected with `.invalidRequest` (never silently misread). A query with `after:` returns
 /// exactly the rows that sort strictly after the cursor's key, so following cursors visits every
-/// matching document once, even while documents are inserted between pages.
+/// matching document once, even while documents are inserted between pages. A cursor longer than
+/// `maximumLength` characters or nested deeper than `JSONLimits.maximumDecodedDepth` is refused
+/// with `.invalidRequest` before any of it is used (cursors come from clients).
 public enum PageCursor {
+    /// The longest cursor accepted, in characters: room for sort values of several KiB.
+    public static let maximumLength = 16 * 1024
+
     public static func encode(_ key: DocumentOrdering.Key, ordering: DocumentOrdering) -> String {
         let value = DocumentValue.array([specification(ordering), .array(key.values), key.id])
         return Data(DocumentCodec.encode(value)).base64EncodedString()
@@ -59,6 +64,7 @@ public enum PageCursor {
     }
 
     public static func decode(_ cursor: String, ordering: DocumentOrdering) throws(StoreError) -> DocumentOrdering.Key {
+        try checkLength(cursor)
         var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard let data = Data(base64Encoded: base64),
@@ -71,6 +77,13 @@ public enum PageCursor {
             throw StoreError(.invalidRequest, "the cursor belongs to a query with a different sort")
         }
         return DocumentOrdering.Key(values: values, id: parts[2])
+    }
+
+    /// Refuses a cursor too long to be one of ours (every store's cursors share this bound).
+    public static func checkLength(_ cursor: String) throws(StoreError) {
+        guard cursor.utf8.count <= maximumLength else {
+            throw StoreError(.invalidRequest, "invalid cursor: longer than \(maximumLength) characters")
+        }
     }
 
     private static func specification(_ ordering: DocumentOrdering) -> DocumentValue {
