@@ -76,7 +76,7 @@ public struct GatewayDependencies: Sendable {
 /// The WebSocket upgrade has its own router (`webSocketRouter`).
 public func buildGatewayRouters(
     configuration: GatewayConfiguration, dependencies: GatewayDependencies
-) -> (http: Router<GatewayContext>, webSocket: Router<GatewayContext>) {
+) -> (http: Router<GatewayContext>, webSocket: Router<GatewayContext>, liveHub: LiveHub) {
     let router = Router(context: GatewayContext.self)
     router.add(middleware: GatewayMiddleware(metrics: dependencies.metrics, maxHeaderBytes: configuration.maxHeaderBytes))
     let authenticator = Authenticator(
@@ -97,14 +97,17 @@ public func buildGatewayRouters(
     QueryController(store: dependencies.store, log: dependencies.log, projectors: dependencies.projectors).register(on: routes)
     ProjectionOperationsController(operations: dependencies.operations, log: dependencies.log, store: dependencies.store).register(on: routes)
     let webSocketRouter = Router(context: GatewayContext.self)
-    SubscriptionController(
-        log: dependencies.log, catalog: dependencies.catalog, configuration: configuration.subscriptions, logger: logger)
+    // One reader per topic for every live subscriber of this instance; it runs as a service.
+    let liveHub = LiveHub(
+        log: dependencies.log, configuration: configuration.subscriptions, access: dependencies.access, clock: dependencies.authClock,
+        logger: logger)
+    SubscriptionController(hub: liveHub, catalog: dependencies.catalog, configuration: configuration.subscriptions, logger: logger)
         .register(on: routes, webSocketRouter: webSocketRouter)
     OpsController(
         log: dependencies.log, store: dependencies.store, access: dependencies.access, metrics: dependencies.metrics,
         projectors: dependencies.projectors, openAPI: OpenAPIDocument.build().serialized()
     ).register(on: routes)
-    return (router, webSocketRouter)
+    return (router, webSocketRouter, liveHub)
 }
 
 /// The gateway as a runnable Hummingbird application (a `Service`). `dependencies.access` must
@@ -121,7 +124,7 @@ public func buildGateway(
         router: routers.http,
         server: .http1WebSocketUpgrade(webSocketRouter: routers.webSocket, configuration: .init(ws: webSocket)),
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "keel"),
-        services: services,
+        services: services + [routers.liveHub],
         onServerRunning: { channel in
             let address = channel.localAddress
             let host = address?.ipAddress ?? configuration.host

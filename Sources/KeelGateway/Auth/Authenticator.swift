@@ -78,7 +78,8 @@ public struct Authenticator: Sendable {
         guard let key = directory.key(token.keyId) else { throw Problem.unauthorized("unknown API key or wrong secret") }
         let verify = { (hash: SecretHash) in SecretHasher.verify(secret: token.secret, against: hash) }
         // Why a key is refused is only told to whoever holds one of its secrets.
-        guard verify(key.hash) || key.previousHash.map(verify) == true else {
+        let current = verify(key.hash)
+        guard current || key.previousHash.map(verify) == true else {
             throw Problem.unauthorized("unknown API key or wrong secret")
         }
         if key.revoked { throw Problem.unauthorized("API key \(key.keyId) was revoked") }
@@ -90,9 +91,12 @@ public struct Authenticator: Sendable {
             throw Problem.unauthorized("API key \(key.keyId) belongs to an unknown tenant")
         }
         if tenant.suspended { throw Problem.forbidden("tenant '\(tenant.id)' is suspended") }
+        // A rotated-out secret stops working when its grace ends, even for a stream opened before.
+        let graceEnd = current ? nil : key.previousValidUntil
+        let expiresAt = [key.expiresAt, graceEnd].compactMap { $0 }.min()
         return Principal(
             credential: .apiKey(keyId: key.keyId), tenant: key.tenantId == Self.systemTenant ? nil : key.tenantId,
-            roles: Set(key.roles), allowedTypes: key.allowedTypes)
+            roles: Set(key.roles), allowedTypes: key.allowedTypes, expiresAt: expiresAt)
     }
 
     /// The local operator, when `token` is this start's local operator token (checked against

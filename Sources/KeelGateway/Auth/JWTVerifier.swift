@@ -122,8 +122,9 @@ public final class JWTVerifier: Sendable {
             roleNames += claims["resource_access"]?[client]?["roles"]?.arrayValue?.compactMap(\.stringValue) ?? []
         }
         let credential = Principal.Credential.jwt(issuer: configuration.issuer, subject: subject)
+        let expiresAt = Date(timeIntervalSince1970: exp + leeway)
         if let platformRole = configuration.platformAdminRole, roleNames.contains(platformRole) {
-            return Principal(credential: credential, tenant: nil, roles: [.admin])
+            return Principal(credential: credential, tenant: nil, roles: [.admin], expiresAt: expiresAt)
         }
         let roles = Set(roleNames.compactMap(Role.init(rawValue:)))
         guard !roles.isEmpty else { throw Problem.forbidden("JWT grants none of the roles admin, operator, producer, reader") }
@@ -138,7 +139,7 @@ public final class JWTVerifier: Sendable {
             // Never read as "no tenant": that would be the widest scope there is.
             throw Problem.unauthorized("JWT claim '\(configuration.tenantClaim)' must be a non-empty string")
         }
-        return Principal(credential: credential, tenant: tenant, roles: roles)
+        return Principal(credential: credential, tenant: tenant, roles: roles, expiresAt: expiresAt)
     }
 
     private func keys(for kid: String) async throws(Problem) -> KeySet {

@@ -1,3 +1,4 @@
+import Foundation
 import KeelCore
 
 /// Who is calling: the authenticated identity behind a request, and what it may do.
@@ -23,12 +24,17 @@ public struct Principal: Sendable, Hashable {
     public var roles: Set<Role>
     /// Event types (exact or `prefix.*`) the caller may ingest; `nil` = any.
     public var allowedTypes: [String]?
+    /// When the presented credential stops being valid by itself (a JWT's `exp`, a key's expiry,
+    /// the end of a rotated-out secret's grace); `nil` = not by time. Long-lived requests (live
+    /// streams) end then.
+    public var expiresAt: Date?
 
-    public init(credential: Credential, tenant: String?, roles: Set<Role>, allowedTypes: [String]? = nil) {
+    public init(credential: Credential, tenant: String?, roles: Set<Role>, allowedTypes: [String]? = nil, expiresAt: Date? = nil) {
         self.credential = credential
         self.tenant = tenant
         self.roles = roles
         self.allowedTypes = allowedTypes
+        self.expiresAt = expiresAt
     }
 
     public var permissions: Set<Permission> { Role.permissions(of: roles) }

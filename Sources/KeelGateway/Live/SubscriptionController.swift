@@ -7,17 +7,24 @@ import KeelLog
 import Logging
 import NIOCore
 import NIOWebSocket
+import ServiceLifecycle
 import Synchronization
 
 /// How live streams behave.
 public struct SubscriptionConfiguration: Sendable {
-    /// Messages a subscriber may fall behind before it is disconnected (it then resumes).
-    public var bufferCapacity = 1000
+    /// Bytes of messages a subscriber may fall behind before it is disconnected (it then resumes
+    /// from its last position).
+    public var bufferCapacityBytes = 1 << 20
     /// SSE comment lines keep idle connections (and proxies) alive.
     public var heartbeat: Duration = .seconds(15)
     /// How long a disconnected slow consumer has to read its backlog, which the 4008 close frame
     /// queues behind, before the connection is dropped without it.
     public var slowConsumerCloseGrace: Duration = .seconds(10)
+    /// Concurrent streams per credential, per tenant and per instance (429 past them).
+    public var limits = StreamLimits()
+    /// How often open streams' credentials are re-checked: a revoked or expired key, a suspended
+    /// tenant or an expired token ends its streams within this interval.
+    public var revalidationInterval: Duration = .milliseconds(250)
 
     public init() {}
 }
@@ -25,10 +32,12 @@ public struct SubscriptionConfiguration: Sendable {
 /// `GET /v1/subscribe` (WebSocket) and `GET /v1/stream` (Server-Sent Events): one topic of the
 /// caller's tenant, live, filtered by key and type, resumable from the last position seen.
 struct SubscriptionController {
-    /// Close code for a subscriber that fell `bufferCapacity` messages behind.
+    /// Close code for a subscriber that fell `bufferCapacityBytes` behind.
     static let slowConsumerCloseCode = 4008
+    /// Close code for a stream whose credential stopped being valid (revoked, expired, suspended).
+    static let credentialCloseCode = 4401
 
-    let log: any EventLog
+    let hub: LiveHub
     /// Only the catalog's tenant-readable topics can be followed, and only the caller's records.
     let catalog: TopicCatalog
     let configuration: SubscriptionConfiguration
@@ -41,14 +50,17 @@ struct SubscriptionController {
         webSocketRouter.ws(
             RouterPath(GatewayRoutes.subscribe.routerPath),
             shouldUpgrade: { request, context in
-                _ = try await streamRequest(request, context)
+                let (subscription, _, principal) = try await streamRequest(request, context)
+                // Refused before the upgrade, as a 429 problem; the slot itself is taken below.
+                try hub.admit(principal, tenant: subscription.tenant).release()
                 return .upgrade([:])
             },
             onUpgrade: { inbound, outbound, context in
                 try await serveWebSocket(inbound: inbound, outbound: outbound, context: context)
             })
         routes.on(GatewayRoutes.subscribe) { request, context in
-            _ = try await streamRequest(request, context)
+            let (subscription, _, principal) = try await streamRequest(request, context)
+            try hub.admit(principal, tenant: subscription.tenant).release()
             throw Problem(
                 .upgradeRequired, "GET /v1/subscribe is a WebSocket endpoint (send Upgrade: websocket); GET /v1/stream serves the same as Server-Sent Events",
                 headers: [.upgrade: "websocket"])
@@ -56,8 +68,8 @@ struct SubscriptionController {
         routes.on(GatewayRoutes.stream) { request, context in try await serveSSE(request, context) }
     }
 
-    /// The validated subscription of a request.
-    func streamRequest(_ request: Request, _ context: GatewayContext) async throws -> (LiveStreamRequest, [Int32]) {
+    /// The validated subscription of a request: what to read, which partitions, and who asks.
+    func streamRequest(_ request: Request, _ context: GatewayContext) async throws -> (LiveStreamRequest, [Int32], Principal) {
         let principal = try context.requirePrincipal()
         let tenant = try principal.actingTenant(requested: request.requestedTenant)
         guard let topic = request.query("topic") else { throw Problem.badRequest("topic is required", field: "topic") }
@@ -79,52 +91,84 @@ struct SubscriptionController {
             key = id.hasPrefix(prefix) ? id : prefix + id
         }
         let streamRequest = LiveStreamRequest(topic: topic, tenant: tenant, key: key, type: request.query("type"), start: start)
-        let partitions = try await LiveStreamReader.partitions(for: streamRequest, in: log)
-        return (streamRequest, partitions)
+        let count: Int32
+        do {
+            count = try await hub.partitionCount(of: topic)
+        } catch {
+            throw Problem(.unavailable, "the log is unavailable; retry")
+        }
+        return (streamRequest, try LiveStreamReader.partitions(for: streamRequest, count: count), principal)
     }
 
     // MARK: WebSocket
 
     func serveWebSocket(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, context: WebSocketRouterContext<GatewayContext>) async throws {
-        let (request, partitions) = try await streamRequest(context.request, context.requestContext)
-        let reader = LiveStreamReader(log: log, request: request, logger: logger)
-        let (stream, continuation) = AsyncStream.makeStream(of: LiveItem.self, bufferingPolicy: .bufferingOldest(configuration.bufferCapacity))
-        let overflow = OverflowFlag()
-        enum Ending { case readerDone, clientGone, writerDone }
-        let ending = try await withThrowingTaskGroup(of: Ending.self) { group in
-            group.addTask {
-                // A failure ends the subscription with 1011; the client resumes from its last position.
-                try await reader.run(partitions: partitions, into: continuation, overflowed: overflow, heartbeat: nil)
-                return .readerDone
-            }
-            group.addTask {
-                for try await _ in inbound {}
-                return .clientGone
-            }
-            group.addTask {
-                // The reader ends the stream at shutdown: the subscriber then gets 1001.
-                for await item in stream {
-                    if overflow.isSet { break }
-                    guard case .event(let message) = item else { continue }
-                    try await outbound.write(.text(String(decoding: message.json, as: UTF8.self)))
-                }
-                return .writerDone
-            }
-            let first = try await group.next() ?? .clientGone
-            if first == .readerDone, !overflow.isSet {
-                // The log closed (shutdown): let the writer deliver what is buffered.
-                _ = try await group.next()
-            }
-            group.cancelAll()
-            return first
+        let (request, partitions, principal) = try await streamRequest(context.request, context.requestContext)
+        let slot: StreamSlot
+        do {
+            slot = try hub.admit(principal, tenant: request.tenant)
+        } catch {
+            try? await closeWithin(.seconds(2), outbound, code: 1013, reason: "too many live streams; retry later")
+            return
         }
-        if overflow.isSet {
+        defer { slot.release() }
+        let buffer = SubscriberBuffer(capacityBytes: configuration.bufferCapacityBytes)
+        enum Ending { case bufferDone, clientGone }
+        // A live stream never ends by itself: at shutdown it must, or draining would wait for
+        // every subscriber to leave. Subscribers resume from their last position.
+        let ending = try await withGracefulShutdownHandler {
+                try await withThrowingTaskGroup(of: Ending?.self) { group in
+                group.addTask {
+                    await subscribe(slot, request, partitions, buffer)
+                    return nil
+                }
+                group.addTask {
+                    for try await _ in inbound {}
+                    buffer.finish(.clientGone)
+                    return .clientGone
+                }
+                group.addTask {
+                    while let item = await buffer.next() {
+                        guard case .event(let message) = item else { continue }
+                        try await outbound.write(.text(String(decoding: message.json, as: UTF8.self)))
+                    }
+                    return .bufferDone
+                }
+                var first: Ending?
+                while first == nil, let next = try await group.next() { first = next }
+                group.cancelAll()
+                return first ?? .clientGone
+            }
+        } onGracefulShutdown: {
+            buffer.finish(.shutdown)
+        }
+        guard ending != .clientGone else { return }
+        switch buffer.end {
+        case .slowConsumer?:
             logger.notice("subscription to \(request.topic) closed: slow consumer")
             try? await closeWithin(
                 configuration.slowConsumerCloseGrace, outbound, code: Self.slowConsumerCloseCode,
                 reason: "slow consumer: resume from your last keelposition")
-        } else if ending != .clientGone {
+        case .credentialInvalid(let reason)?:
+            try? await closeWithin(.seconds(2), outbound, code: Self.credentialCloseCode, reason: String(reason.prefix(120)))
+        case .failed?:
+            try? await closeWithin(.seconds(2), outbound, code: 1011, reason: "the log could not be read; resume from your last keelposition")
+        default:
             try? await closeWithin(.seconds(2), outbound, code: 1001, reason: "server shutting down")
+        }
+    }
+
+    /// Runs the subscription into `buffer`; a failure to start or catch up ends the stream.
+    private func subscribe(_ slot: StreamSlot, _ request: LiveStreamRequest, _ partitions: [Int32], _ buffer: SubscriberBuffer) async {
+        do {
+            try await hub.subscribe(slot.id, request, partitions: partitions, into: buffer)
+        } catch is CancellationError {
+            buffer.finish(.clientGone)
+        } catch let error as EventLogError where error.code == .closed {
+            buffer.finish(.shutdown)
+        } catch {
+            logger.warning("live stream of \(request.topic) failed: \(error)")
+            buffer.finish(.failed("\(error)"))
         }
     }
 
@@ -142,35 +186,50 @@ struct SubscriptionController {
     // MARK: Server-Sent Events
 
     func serveSSE(_ request: Request, _ context: GatewayContext) async throws -> Response {
-        let (streamRequest, partitions) = try await streamRequest(request, context)
-        let reader = LiveStreamReader(log: log, request: streamRequest, logger: logger)
-        let capacity = configuration.bufferCapacity
+        let (streamRequest, partitions, principal) = try await streamRequest(request, context)
+        let slot = try hub.admit(principal, tenant: streamRequest.tenant)
+        let buffer = SubscriberBuffer(capacityBytes: configuration.bufferCapacityBytes)
         let heartbeat = configuration.heartbeat
         let logger = self.logger
         let body = ResponseBody { writer in
-            let (stream, continuation) = AsyncStream.makeStream(of: LiveItem.self, bufferingPolicy: .bufferingOldest(capacity))
-            let overflow = OverflowFlag()
-            try await writer.write(ByteBuffer(string: "retry: 1000\n: subscribed to \(streamRequest.topic)\n\n"))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    // A failure (logged by the reader) or shutdown ends the stream; the response
-                    // has started, so ending it is all that is left: EventSource reconnects with
-                    // Last-Event-ID.
-                    try? await reader.run(partitions: partitions, into: continuation, overflowed: overflow, heartbeat: heartbeat)
-                }
-                for await item in stream {
-                    if overflow.isSet { break }
-                    switch item {
-                    case .event(let message): try await writer.write(Self.sseFrame(message))
-                    case .heartbeat: try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                    }
-                }
-                group.cancelAll()
+            defer {
+                buffer.finish(.clientGone)
+                slot.release()
             }
-            if overflow.isSet {
+            try await writer.write(ByteBuffer(string: "retry: 1000\n: subscribed to \(streamRequest.topic)\n\n"))
+            try await withGracefulShutdownHandler {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { await subscribe(slot, streamRequest, partitions, buffer) }
+                    group.addTask {
+                        // Idle streams (and the proxies in between) are kept alive; a client that has
+                        // left is found out by the write.
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: heartbeat)
+                            guard buffer.offer(.heartbeat) else { return }
+                        }
+                    }
+                    while let item = await buffer.next() {
+                        switch item {
+                        case .event(let message): try await writer.write(Self.sseFrame(message))
+                        case .heartbeat: try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                        }
+                    }
+                    group.cancelAll()
+                }
+            } onGracefulShutdown: {
+                buffer.finish(.shutdown)
+            }
+            switch buffer.end {
+            case .slowConsumer?:
                 logger.notice("stream of \(streamRequest.topic) closed: slow consumer")
                 // Ending the response makes EventSource reconnect with Last-Event-ID.
                 try await writer.write(ByteBuffer(string: "event: keel.slow-consumer\ndata: {\"resume\":\"reconnect with Last-Event-ID\"}\n\n"))
+            case .credentialInvalid(let reason)?:
+                try await writer.write(Self.closedFrame(reason))
+            case .failed?:
+                try await writer.write(Self.closedFrame("the log could not be read; reconnect with Last-Event-ID"))
+            default:
+                break
             }
             try await writer.finish(nil)
         }
@@ -178,6 +237,15 @@ struct SubscriptionController {
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no"],
             body: body)
+    }
+
+    /// `event: keel.closed` with the reason: the server ended the stream and will refuse a reconnect
+    /// with the same credential.
+    static func closedFrame(_ reason: String) -> ByteBuffer {
+        var buffer = ByteBuffer(string: "event: keel.closed\ndata: ")
+        buffer.writeBytes(JSONValue.object(["reason": .string(reason)]).serialized())
+        buffer.writeString("\n\n")
+        return buffer
     }
 
     static func sseFrame(_ message: LiveMessage) -> ByteBuffer {
@@ -188,12 +256,4 @@ struct SubscriptionController {
         buffer.writeString("\n\n")
         return buffer
     }
-}
-
-/// Set by the reader when the subscriber's buffer overflowed; read by the writer.
-public final class OverflowFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    public init() {}
-    public var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
-    public func set() { value.store(true, ordering: .sequentiallyConsistent) }
 }
