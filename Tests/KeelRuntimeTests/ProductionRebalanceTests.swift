@@ -10,7 +10,7 @@ import Testing
 
 extension ProductionTests {
     @Test(
-        "two services in one consumer group split the partitions; one stops mid-run, the other takes over, a new one joins; no loss, no double count",
+        "two services in one consumer group split the partitions; one stops mid-run, the other takes over (a new one joins with KEEL_SLOW_TESTS=1); no loss, no double count",
         .timeLimit(.minutes(3)))
     func groupTakeover() async throws {
         guard let servers = ProductionServers.available() else { return }
@@ -69,29 +69,35 @@ extension ProductionTests {
                 "after A stopped, B never caught up exactly")
             #expect(observedB.partitions.isSuperset(of: splitA), "B should have taken A's partitions \(splitA.sorted()), applied \(observedB.partitions.sorted())")
 
-            // A third member joins: partitions move from B to C, which resumes from the store's checkpoint.
-            let storeC = ObservedStore(env.store)
-            let readyC = ReadyFlag()
-            memberC = RunningServices([productionService(env.activity, log: logC, store: storeC, maxBatchSize: 100, onReady: readyC.callback)])
-            // A cooperative rebalance on tansu takes two rounds of joins (~11 s), and the first
-            // assignment a joining member sees may be empty: keep events coming until C applies some.
-            for _ in 0..<100 where storeC.partitions.isEmpty {
-                try await produce(100)
-                try await Task.sleep(for: .milliseconds(300))
+            // A third member joins (HA under a rebalance with a newcomer): on tansu this takes two
+            // rounds of joins and often tens of seconds, so it runs with KEEL_SLOW_TESTS=1
+            // (Scripts/test-slow.sh); CI checks the split and the takeover above.
+            var expectedAll = expectedTakeover
+            if SlowTests.enabled {
+                // A third member joins: partitions move from B to C, which resumes from the store's checkpoint.
+                let storeC = ObservedStore(env.store)
+                let readyC = ReadyFlag()
+                memberC = RunningServices([productionService(env.activity, log: logC, store: storeC, maxBatchSize: 100, onReady: readyC.callback)])
+                // A cooperative rebalance on tansu takes two rounds of joins (~11 s), and the first
+                // assignment a joining member sees may be empty: keep events coming until C applies some.
+                for _ in 0..<100 where storeC.partitions.isEmpty {
+                    try await produce(100)
+                    try await Task.sleep(for: .milliseconds(300))
+                }
+                #expect(readyC.isSet, "the third member never got an assignment")
+                try await produce(2000)
+                expectedAll = expectedActivity(events)
+                #expect(
+                    try await eventually(timeout: .seconds(60)) { same(try await env.activitySummary(), expectedAll) },
+                    "after C joined, the projection never matched exactly")
+                // On tansu, in full-suite runs, the third member often never gets partitions within ~40 s
+                // (it does when this test runs alone). tansu was seen keeping a member that left (A) as
+                // the group's leader, which stalls later joins; not yet ruled out: something in our
+                // cooperative rebalance under load. Unresolved — on Kafka the new member must take a share.
+                withKnownIssue("tansu: after a member leaves, a later join may never be given partitions (unresolved)", isIntermittent: true) {
+                    #expect(!storeC.partitions.isEmpty, "the third member never applied a batch")
+                } when: { TestServers.kafkaIsTansu }
             }
-            #expect(readyC.isSet, "the third member never got an assignment")
-            try await produce(2000)
-            let expectedAll = expectedActivity(events)
-            #expect(
-                try await eventually(timeout: .seconds(60)) { same(try await env.activitySummary(), expectedAll) },
-                "after C joined, the projection never matched exactly")
-            // On tansu, in full-suite runs, the third member often never gets partitions within ~40 s
-            // (it does when this test runs alone). tansu was seen keeping a member that left (A) as
-            // the group's leader, which stalls later joins; not yet ruled out: something in our
-            // cooperative rebalance under load. Unresolved — on Kafka the new member must take a share.
-            withKnownIssue("tansu: after a member leaves, a later join may never be given partitions (unresolved)", isIntermittent: true) {
-                #expect(!storeC.partitions.isEmpty, "the third member never applied a batch")
-            } when: { TestServers.kafkaIsTansu }
 
             try await memberC?.stop()
             try await memberB.stop()
