@@ -9,7 +9,7 @@ import Synchronization
 /// inside it — happens on `queue`, a serial Dispatch queue owned by this consumer (never the cooperative
 /// pool). `poll(timeout:)` hands one request to that queue, which polls in slices of ≤ 50 ms (so cancellation
 /// and close are prompt) and gathers up to `maxBatchSize` records. `commit`, `committed`, `seek` and
-/// `assignment` are thread-safe in librdkafka and run on the shared blocking queue, so they never wait
+/// `assignment` are thread-safe in librdkafka and run on `RDBlockingExecutor.shared`, so they never wait
 /// behind a long poll.
 ///
 /// Rebalances (cooperative-sticky): newly assigned partitions are positioned per `StartPosition` and
@@ -99,7 +99,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
     func start() async throws {
         let client = self.client!
         let timeoutMs = requestTimeoutMs
-        let topics = try await RDBlocking.run { try client.allTopics(timeoutMs: timeoutMs) }
+        let topics = try await RDBlockingExecutor.shared.run { try client.allTopics(timeoutMs: timeoutMs) }
         switch configuration.subscription {
         case .group(_, let names):
             guard !names.isEmpty else { throw EventLogError(.invalidArgument, "a group subscription needs at least one topic") }
@@ -395,7 +395,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
             throw EventLogError(.invalidArgument, "this consumer has no group to commit to (set commitGroup)")
         }
         let client = self.client!
-        try await RDBlocking.run {
+        try await RDBlockingExecutor.shared.run {
             let list = RDKafkaTopicPartitionList(capacity: offsets.count)
             for o in offsets { list.add(o.topicPartition, offset: o.offset) }
             try client.consumer.commit(list)
@@ -409,7 +409,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         guard groupID != nil else { return [:] }
         let client = self.client!
         let timeoutMs = requestTimeoutMs
-        return try await RDBlocking.run {
+        return try await RDBlockingExecutor.shared.run {
             let list = RDKafkaTopicPartitionList(partitions)
             try client.consumer.committed(list, timeoutMs: timeoutMs)
             if let error = list.firstError("committed offset of") { throw error }
@@ -442,7 +442,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
     private func seekOnce(_ partition: TopicPartition, to position: StartPosition) async throws -> RDKafkaError? {
         let client = self.client!
         let timeoutMs = requestTimeoutMs
-        return try await RDBlocking.run { [self] in
+        return try await RDBlockingExecutor.shared.run { [self] in
             let list = RDKafkaTopicPartitionList([partition])
             var start = position
             if case .committed(let fallback) = position {
@@ -486,7 +486,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         try checkOpen()
         let client = self.client!
         let revoking = shared.withLock { $0.revoking }
-        return try await RDBlocking.run {
+        return try await RDBlockingExecutor.shared.run {
             try client.consumer.assignment().filter { !revoking.contains($0) }.sorted()
         }
     }

@@ -59,12 +59,16 @@ public final class KafkaEventLog: EventLog {
         let servers = configuration.bootstrapServers
         let timeoutText = RDKafka.format(configuration.connectTimeout)
         do {
-            let topics = try await RDBlocking.run { try client.allTopics(timeoutMs: timeoutMs) }
+            let topics = try await RDBlockingExecutor.shared.run { try client.allTopics(timeoutMs: timeoutMs) }
             logger.debug("connected to Kafka at \(servers) (librdkafka \(RDKafka.runtimeVersion), \(topics.count) topics)")
         } catch let error as EventLogError {
             let reason = client.lastErrorText ?? error.message
             await closeProducer(flushMs: 0)
             throw EventLogError(.unreachable, "could not reach Kafka at \(servers) within \(timeoutText): \(reason)")
+        } catch {
+            // Cancelled while waiting for a thread of the blocking executor.
+            await closeProducer(flushMs: 0)
+            throw error
         }
     }
 
@@ -152,7 +156,7 @@ public final class KafkaEventLog: EventLog {
         if !refresh, let entry = state.withLock({ $0.topics[topic] }) { return entry }
         let client = self.client
         let timeoutMs = RDKafka.milliseconds(configuration.requestTimeout)
-        let topics = try await RDBlocking.run { try client.allTopics(timeoutMs: timeoutMs) }
+        let topics = try await RDBlockingExecutor.shared.run { try client.allTopics(timeoutMs: timeoutMs) }
         guard let metadata = topics[topic] else {
             state.withLock { _ = $0.topics.removeValue(forKey: topic).map { s in s } }
             throw EventLogError(.unknownTopic, "topic \(topic) does not exist on \(description)")
@@ -197,7 +201,7 @@ public final class KafkaEventLog: EventLog {
         try checkOpen()
         let client = self.client
         let timeoutMs = RDKafka.milliseconds(configuration.requestTimeout)
-        let created = try await RDBlocking.run { try client.admin.createTopic(spec, timeoutMs: timeoutMs) }
+        let created = try await RDBlockingExecutor.shared.run { try client.admin.createTopic(spec, timeoutMs: timeoutMs) }
         if created { logger.debug("created topic \(spec.name) with \(spec.partitions) partitions") }
         return created
     }
@@ -207,7 +211,7 @@ public final class KafkaEventLog: EventLog {
         let client = self.client
         let timeoutMs = RDKafka.milliseconds(configuration.requestTimeout)
         let logger = self.logger
-        return try await RDBlocking.run { () throws -> TopicDescription? in
+        return try await RDBlockingExecutor.shared.run { () throws -> TopicDescription? in
             guard let metadata = try client.allTopics(timeoutMs: timeoutMs)[name] else { return nil }
             var config: [String: String] = [:]
             do {
@@ -224,7 +228,7 @@ public final class KafkaEventLog: EventLog {
         try checkOpen()
         let client = self.client
         let timeoutMs = RDKafka.milliseconds(configuration.requestTimeout)
-        let topics = try await RDBlocking.run { try client.allTopics(timeoutMs: timeoutMs) }
+        let topics = try await RDBlockingExecutor.shared.run { try client.allTopics(timeoutMs: timeoutMs) }
         return topics.keys.filter { !$0.hasPrefix("__") }.sorted()
     }
 
@@ -235,7 +239,7 @@ public final class KafkaEventLog: EventLog {
         }
         let client = self.client
         let timeoutMs = RDKafka.milliseconds(configuration.requestTimeout)
-        return try await RDBlocking.run { () throws -> Bool in
+        return try await RDBlockingExecutor.shared.run { () throws -> Bool in
             // DeleteTopics on a missing topic: some brokers answer UNKNOWN_TOPIC_OR_PART, check first anyway.
             guard try client.allTopics(timeoutMs: timeoutMs)[name] != nil else { return false }
             return try client.admin.deleteTopic(name, timeoutMs: timeoutMs)
@@ -247,7 +251,7 @@ public final class KafkaEventLog: EventLog {
         let entry = try await topicEntry(topic, refresh: true)
         let client = self.client
         let timeoutMs = RDKafka.milliseconds(configuration.requestTimeout)
-        return try await RDBlocking.run {
+        return try await RDBlockingExecutor.shared.run {
             try RDOffsets.forTimestamp(client, topic: topic, partitions: entry.partitions, timestampMs: timestampMs, timeoutMs: timeoutMs)
         }
     }
@@ -283,7 +287,8 @@ public final class KafkaEventLog: EventLog {
             return all
         }
         let logger = self.logger
-        _ = try? await RDBlocking.run {
+        // Not cancellable: the poll thread and the handle must go even when shutdown's task is cancelled.
+        _ = try? await RDBlockingExecutor.shared.run(cancellable: false) {
             let rd = client.producer
             if flushMs > 0, !rd.flush(timeoutMs: flushMs) {
                 logger.warning("Kafka producer: \(rd.outstanding) records not acknowledged within \(flushMs) ms of shutdown; failing them")
