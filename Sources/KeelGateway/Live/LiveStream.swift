@@ -36,10 +36,13 @@ public struct LiveMessage: Sendable {
     public var type: String
 }
 
-/// What a live stream carries: events, and — on idle SSE streams — heartbeats.
+/// What a live stream carries: events, and — on SSE streams — heartbeats and the moment it went live.
 public enum LiveItem: Sendable {
     case event(LiveMessage)
     case heartbeat
+    /// The stream reached the live feed: what is produced from now on will arrive (SSE tells the
+    /// client with a `: subscribed` comment).
+    case joined
 }
 
 /// What a subscription reads of its topic.

@@ -119,7 +119,7 @@ extension LiveItem {
     var byteCount: Int {
         switch self {
         case .event(let message): message.json.count + 64
-        case .heartbeat: 16
+        case .heartbeat, .joined: 16
         }
     }
 }

@@ -162,6 +162,7 @@ struct SubscriptionController {
     private func subscribe(_ slot: StreamSlot, _ request: LiveStreamRequest, _ partitions: [Int32], _ buffer: SubscriberBuffer) async {
         do {
             try await hub.subscribe(slot.id, request, partitions: partitions, into: buffer)
+            buffer.offer(.joined)
         } catch is CancellationError {
             buffer.finish(.clientGone)
         } catch let error as EventLogError where error.code == .closed {
@@ -196,7 +197,7 @@ struct SubscriptionController {
                 buffer.finish(.clientGone)
                 slot.release()
             }
-            try await writer.write(ByteBuffer(string: "retry: 1000\n: subscribed to \(streamRequest.topic)\n\n"))
+            try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
             try await withGracefulShutdownHandler {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { await subscribe(slot, streamRequest, partitions, buffer) }
@@ -212,6 +213,7 @@ struct SubscriptionController {
                         switch item {
                         case .event(let message): try await writer.write(Self.sseFrame(message))
                         case .heartbeat: try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    case .joined: try await writer.write(ByteBuffer(string: ": subscribed to \(streamRequest.topic)\n\n"))
                         }
                     }
                     group.cancelAll()

@@ -70,6 +70,18 @@ struct GatewayOptions: ParsableArguments {
     @Flag(name: .customLong("no-rate-limits"), help: "Disable rate limiting (benchmarks).")
     var noRateLimits = false
 
+    @Option(
+        name: .customLong("stream-limit"),
+        help: ArgumentHelp(
+            "Concurrent live streams: scope=N with scope key, tenant or instance (repeatable; defaults key=100, tenant=1000, instance=20000). Env KEEL_STREAM_LIMITS (comma-separated).",
+            valueName: "scope=N"))
+    var streamLimit: [String] = []
+
+    @Option(
+        name: .customLong("stream-buffer-bytes"),
+        help: ArgumentHelp("Bytes a live subscriber may fall behind before it is disconnected (default 1048576). Env KEEL_STREAM_BUFFER_BYTES.", valueName: "bytes"))
+    var streamBufferBytes: Int?
+
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body (default 1048576).")
     var maxBodyBytes: Int?
 
@@ -147,8 +159,36 @@ struct GatewayOptions: ParsableArguments {
             guard (1...10_000).contains(events) else { throw ValidationError("--max-batch-events must be 1…10000") }
             configuration.maxBatchEvents = events
         }
+        try applyStreamSettings(to: &configuration.subscriptions, file: file, environment: environment)
         configuration.jwt = try jwtConfiguration(setting)
         return configuration
+    }
+
+    private func applyStreamSettings(
+        to subscriptions: inout SubscriptionConfiguration, file: [String: JSONValue], environment: [String: String]
+    ) throws {
+        var pairs = (file["streamLimits"]?.objectValue ?? [:]).compactMap { key, value in value.intValue.map { "\(key)=\($0)" } }
+        pairs += environment["KEEL_STREAM_LIMITS"].map { $0.split(separator: ",").map(String.init) } ?? []
+        pairs += streamLimit
+        for pair in pairs {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let count = Int(parts[1]), count >= 1 else {
+                throw ValidationError("--stream-limit takes scope=N with N ≥ 1 (key, tenant or instance), got '\(pair)'")
+            }
+            switch parts[0] {
+            case "key": subscriptions.limits.perCredential = count
+            case "tenant": subscriptions.limits.perTenant = count
+            case "instance": subscriptions.limits.perInstance = count
+            default: throw ValidationError("--stream-limit scope must be key, tenant or instance, got '\(parts[0])'")
+            }
+        }
+        let bytesText = streamBufferBytes.map(String.init) ?? environment["KEEL_STREAM_BUFFER_BYTES"] ?? file["streamBufferBytes"]?.intValue.map { String($0) }
+        if let bytesText {
+            guard let bytes = Int(bytesText), bytes >= 4096 else {
+                throw ValidationError("--stream-buffer-bytes must be an integer of at least 4096, got '\(bytesText)'")
+            }
+            subscriptions.bufferCapacityBytes = bytes
+        }
     }
 
     private func jwtConfiguration(_ setting: (String?, String, String) -> String?) throws -> JWTConfiguration? {
