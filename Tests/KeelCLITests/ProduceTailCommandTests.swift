@@ -30,6 +30,18 @@ struct ProduceTailCommandTests {
         #expect(events.allSatisfy { $0["specversion"] == .string("1.0") && $0["partitionkey"] == .string(key) })
     }
 
+    @Test("on a fresh embedded directory the catalog's topics exist from the first open: produce works without topics apply")
+    func freshEmbeddedDirectoryNeedsNoApply() async throws {
+        guard let (keel, cleanup) = try keelRunner(.embedded) else { return }
+        defer { cleanup() }
+        let produced = try await keel.run(["produce", "keel.external"], stdin: #"{"type":"com.example.fresh.start","key":"k","data":{"n":1}}"# + "\n")
+        #expect(produced.status == 0, "\(produced.stderr)")
+        #expect(try parseLines(produced.stdout).first?["topic"] == .string("keel.external"))
+        let described = try await keel.run(["topics", "apply", "--format", "json"])
+        let actions = try JSONValue.parse(described.stdout)["topics"]?.arrayValue?.compactMap { $0["action"]?.stringValue } ?? []
+        #expect(!actions.isEmpty && actions.allSatisfy { $0 == "unchanged" }, "every catalog topic exists already: \(described.stdout)")
+    }
+
     @Test("both logs give the same partitions and the same tail output for the same events")
     func sameResultsOnBothLogs() async throws {
         guard let (embedded, cleanupEmbedded) = try keelRunner(.embedded) else { return }

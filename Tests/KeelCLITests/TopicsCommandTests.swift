@@ -55,7 +55,7 @@ struct TopicsCommandTests {
         #expect(unknown.stderr.contains("unknown topic 'keel.nope'"))
     }
 
-    @Test("apply creates every topic, then is idempotent", arguments: CLILog.allCases)
+    @Test("apply creates every missing topic, then is idempotent", arguments: CLILog.allCases)
     func applyIsIdempotent(kind: CLILog) async throws {
         guard let (keel, cleanup) = try keelRunner(kind) else { return }
         defer { cleanup() }
@@ -66,9 +66,10 @@ struct TopicsCommandTests {
         let actions = try JSONValue.parse(second.stdout)["topics"]?.arrayValue?.compactMap { $0["action"]?.stringValue } ?? []
         #expect(!actions.isEmpty)
         #expect(actions.allSatisfy { $0 == "unchanged" }, "second apply: \(second.stdout)")
-        if kind == .embedded {
-            let created = try JSONValue.parse(first.stdout)["topics"]?.arrayValue?.compactMap { $0["action"]?.stringValue } ?? []
-            #expect(created.allSatisfy { $0 == "created" })
-        }
+        let firstActions = try JSONValue.parse(first.stdout)["topics"]?.arrayValue?.compactMap { $0["action"]?.stringValue } ?? []
+        // The embedded log has the catalog's topics from its first open (apply then finds them);
+        // Kafka creates them on the first apply (or finds those an earlier test created).
+        let expected: Set<String> = kind == .embedded ? ["unchanged"] : ["created", "unchanged"]
+        #expect(!firstActions.isEmpty && firstActions.allSatisfy(expected.contains), "\(first.stdout)")
     }
 }

@@ -391,7 +391,7 @@ extension ProductionEnvironment {
             {"name": "\(topic)", "description": "A production-path test topic.", "partitions": \(partitions),
              "replicationFactor": 1, "cleanupPolicy": "delete", "retention": "1d",
              "key": {"description": "the partition key", "from": ["partitionkey"]}, "acceptsAnyType": false,
-             "writer": "keel", "tenantReadable": true,
+             "writer": "any", "tenantReadable": true,
              "eventTypes": [{"type": "com.example.order.placed", "description": "A test event.", "versions": [{"version": 1, "schema": {"type": "object", "required": [\(requiredJSON)]}}]}]}
             """
         try Data(definition.utf8).write(to: URL(fileURLWithPath: "\(catalog.path)/\(topic).json"))
