@@ -78,7 +78,11 @@ public func buildGatewayRouters(
     configuration: GatewayConfiguration, dependencies: GatewayDependencies
 ) -> (http: Router<GatewayContext>, webSocket: Router<GatewayContext>, liveHub: LiveHub) {
     let router = Router(context: GatewayContext.self)
-    router.add(middleware: GatewayMiddleware(metrics: dependencies.metrics, maxHeaderBytes: configuration.maxHeaderBytes))
+    let refusals = RefusalAudit(
+        recorder: AuditRecorder(log: dependencies.log, catalog: dependencies.catalog, logger: dependencies.logger),
+        perKeyPerMinute: configuration.rateLimits.refusalAuditsPerMinute, totalPerMinute: configuration.rateLimits.refusalAuditsPerMinuteTotal,
+        now: dependencies.rateLimitClock)
+    router.add(middleware: GatewayMiddleware(metrics: dependencies.metrics, maxHeaderBytes: configuration.maxHeaderBytes, refusals: refusals))
     let authenticator = Authenticator(
         access: dependencies.access, adminKey: configuration.adminKey, jwt: dependencies.jwt,
         localOperatorToken: configuration.localOperatorToken, now: dependencies.authClock)

@@ -15,10 +15,22 @@ struct AuditRecorder: Sendable {
     let catalog: TopicCatalog
     let logger: Logger
 
+    /// `details`: further optional members of the record (`ip`, `suppressed`).
     func event(
         principal: Principal, action: String, resource: (kind: String, id: String), outcome: String, tenant: String,
-        requestID: String, reason: String? = nil
+        requestID: String, reason: String? = nil, details: [String: JSONValue] = [:]
     ) -> CloudEvent? {
+        event(
+            actor: Self.actor(principal), action: action, resource: resource, outcome: outcome, tenant: tenant, requestID: requestID,
+            reason: reason, details: details)
+    }
+
+    /// A caller that proved no identity, named by its peer address.
+    static func anonymousActor(peer: String) -> JSONValue {
+        .object(["kind": .string("anonymous"), "id": .string(peer)])
+    }
+
+    static func actor(_ principal: Principal) -> JSONValue {
         let actor: JSONValue
         switch principal.credential {
         case .apiKey(let keyId): actor = .object(["kind": .string("apikey"), "id": .string(keyId)])
@@ -26,10 +38,18 @@ struct AuditRecorder: Sendable {
         case .jwt(_, let subject): actor = .object(["kind": .string("user"), "id": .string(subject)])
         case .localOperator: actor = .object(["kind": .string("service"), "id": .string("local-operator")])
         }
-        var data: [String: JSONValue] = [
+        return actor
+    }
+
+    func event(
+        actor: JSONValue, action: String, resource: (kind: String, id: String), outcome: String, tenant: String, requestID: String,
+        reason: String?, details: [String: JSONValue] = [:]
+    ) -> CloudEvent? {
+        var data: [String: JSONValue] = details
+        data.merge([
             "actor": actor, "action": .string(action),
             "resource": .object(["kind": .string(resource.kind), "id": .string(resource.id)]), "outcome": .string(outcome),
-        ]
+        ]) { _, fixed in fixed }
         if !requestID.isEmpty { data["requestId"] = .string(requestID) }
         if let reason, !reason.isEmpty { data["reason"] = .string(String(reason.prefix(500))) }
         var event = CloudEvent(source: "keel/gateway", type: Self.type, time: Date(), json: .object(data))

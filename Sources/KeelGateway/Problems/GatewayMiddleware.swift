@@ -6,7 +6,8 @@ import Logging
 import NIOCore
 
 /// The outermost middleware of every request: request id, header-size limit, problem+json for
-/// every error (including unknown routes and wrong methods), access log and metrics.
+/// every error (including unknown routes and wrong methods), the audit of refusals, access log
+/// and metrics.
 struct GatewayMiddleware: RouterMiddleware {
     typealias Context = GatewayContext
 
@@ -14,6 +15,8 @@ struct GatewayMiddleware: RouterMiddleware {
 
     let metrics: GatewayMetrics
     let maxHeaderBytes: Int
+    /// Audits 401/403/429 answers (throttled); `nil` audits nothing (routers built without a log).
+    var refusals: RefusalAudit? = nil
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -33,6 +36,8 @@ struct GatewayMiddleware: RouterMiddleware {
             if problem.kind == .internalError {
                 context.logger.error("\(request.method) \(request.uri.path) failed: \(String(reflecting: error))")
             }
+            // Awaited, not detached: the throttle keeps this to a few records a minute per caller.
+            await refusals?.record(problem, request: request, requestID: context.requestID, identity: context.identity)
             response = problem.response(requestID: context.requestID)
         }
         response.headers[Self.requestIDHeader] = context.requestID

@@ -44,6 +44,12 @@ public struct RateLimitPolicy: Sendable {
     /// Proxies whose `X-Forwarded-For` names the peer (see `PeerAddressResolver`); none by default,
     /// so the header is ignored unless a deployment says which hop writes it.
     public var trustedProxies: [IPAddressRange] = []
+    /// Audit records of refused requests (401/403/429) per (caller or peer address, reason) and
+    /// minute; refusals past it are counted into the next record's `suppressed`.
+    public var refusalAuditsPerMinute = 10
+    /// Audit records of refused requests per minute over all callers, so many addresses cannot
+    /// flood the audit topic either.
+    public var refusalAuditsPerMinuteTotal = 1200
     /// Off: no buckets, no headers (benchmarks measure the rest of the gateway).
     public var enabled = true
 

@@ -16,6 +16,7 @@ struct RouteGuard: Sendable {
         var context = context
         let peer = limiter.peers.peer(remoteAddress: context.remoteAddress, headers: request.headers)
         context.logger[metadataKey: "peer"] = .string(peer)
+        context.identity.peer = peer
         // An address out of failed attempts is refused before its credential is looked at, so
         // the limit bounds guessing and verification work, not just the answers.
         if let refusal = limiter.refusal(peer: peer) {
@@ -25,6 +26,7 @@ struct RouteGuard: Sendable {
         }
         let principal = try await authenticate(request, peer: peer)
         context.principal = principal
+        context.identity.principal = principal
         let subject = principal.subject
         context.logger[metadataKey: "principal"] = .string(subject)
         let decision = limiter.check(caller: subject, tenant: principal.tenant, roles: principal.roles, route: spec.operationID)
