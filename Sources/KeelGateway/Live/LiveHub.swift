@@ -18,15 +18,26 @@ import Synchronization
 /// bound; a stream whose key is revoked or expires, whose tenant is suspended or whose token
 /// expires ends within `revalidationInterval`. Thread-safe.
 public final class LiveHub: Service, Sendable {
-    /// A registered subscriber, as the feed sees it.
-    struct Subscriber {
+    /// A registered subscriber, as the feed sees it. A class, so fanning a record out to ten
+    /// thousand of them copies no struct and touches no shared dictionary storage; it lives in
+    /// the hub's state and is read and changed only under the hub's lock.
+    final class Subscriber {
         let request: LiveStreamRequest
         /// The partitions it reads (all of the topic's, or the key's one).
         let partitions: [Int32]
+        let readsAll: Bool
         /// Partitions where the subscriber's own catch-up read went past the feed: records
         /// below these offsets were delivered already.
         var ahead: [Int32: Int64]
         let buffer: SubscriberBuffer
+
+        init(request: LiveStreamRequest, partitions: [Int32], readsAll: Bool, ahead: [Int32: Int64], buffer: SubscriberBuffer) {
+            self.request = request
+            self.partitions = partitions
+            self.readsAll = readsAll
+            self.ahead = ahead
+            self.buffer = buffer
+        }
     }
 
     /// The shared reader's state for one topic.
@@ -38,12 +49,19 @@ public final class LiveHub: Service, Sendable {
         var waiting: [CheckedContinuation<Void, any Error>] = []
     }
 
-    struct Admitted {
+    /// An admitted stream's place in the limits; lives in the hub's state, under its lock.
+    final class Admitted {
         let principal: Principal
         let credential: String
         let tenant: String
         var topic: String?
         var buffer: SubscriberBuffer?
+
+        init(principal: Principal, credential: String, tenant: String) {
+            self.principal = principal
+            self.credential = credential
+            self.tenant = tenant
+        }
     }
 
     struct State {
@@ -147,7 +165,9 @@ public final class LiveHub: Service, Sendable {
     {
         try state.withLock { state -> Bool in
             guard state.admitted[id] != nil, buffer.end == nil else { throw CancellationError() }
-            guard var feed = state.feeds[request.topic], let feedPosition = feed.position else { return false }
+            guard let feedPosition = state.feeds[request.topic]?.position, let count = state.feeds[request.topic]?.partitionCount else {
+                return false
+            }
             var ahead: [Int32: Int64] = [:]
             if let position {
                 for partition in partitions {
@@ -157,8 +177,9 @@ public final class LiveHub: Service, Sendable {
                     if mine > shared { ahead[partition] = mine }
                 }
             }
-            feed.subscribers[id] = Subscriber(request: request, partitions: partitions, ahead: ahead, buffer: buffer)
-            state.feeds[request.topic] = feed
+            // In place: copying the feed out and back would copy every subscriber's entry.
+            state.feeds[request.topic]!.subscribers[id] = Subscriber(
+                request: request, partitions: partitions, readsAll: partitions.count == Int(count), ahead: ahead, buffer: buffer)
             state.admitted[id]?.topic = request.topic
             return true
         }
@@ -252,47 +273,49 @@ public final class LiveHub: Service, Sendable {
     /// Hands a batch of one topic's records to its subscribers, in order.
     private func publish(_ records: [FeedRecord], on topic: String) {
         state.withLock { state in
-            guard var feed = state.feeds[topic], var position = feed.position else { return }
-            var dropped: [UInt64] = []
-            for record in records {
-                position[record.partition] = record.offset + 1
-                guard let event = record.event else { continue }
-                // Subscribers reading the same partitions get the same bytes: their positions agree.
-                var renderedAll: LiveMessage?
-                var renderedOne: [Int32: LiveMessage] = [:]
-                for (id, subscriber) in feed.subscribers {
-                    let all = subscriber.partitions.count == Int(feed.partitionCount)
-                    guard all || subscriber.partitions.contains(record.partition) else { continue }
-                    var ahead = subscriber.ahead
-                    if let floor = ahead[record.partition] {
-                        // Its own catch-up read delivered this one already.
-                        if record.offset < floor { continue }
-                        ahead[record.partition] = nil
-                        feed.subscribers[id]!.ahead = ahead
-                    }
-                    guard subscriber.request.matches(event) else { continue }
-                    let message: LiveMessage
-                    if !ahead.isEmpty {
-                        message = record.render(event, position: Self.restrict(position, to: subscriber.partitions, ahead: ahead))
-                    } else if all {
-                        if renderedAll == nil { renderedAll = record.render(event, position: StreamPosition(offsets: position)) }
-                        message = renderedAll!
-                    } else if subscriber.partitions.count == 1 {
-                        if renderedOne[record.partition] == nil {
-                            renderedOne[record.partition] = record.render(event, position: Self.restrict(position, to: subscriber.partitions, ahead: [:]))
-                        }
-                        message = renderedOne[record.partition]!
-                    } else {
-                        message = record.render(event, position: Self.restrict(position, to: subscriber.partitions, ahead: [:]))
-                    }
-                    if !subscriber.buffer.offer(.event(message)) { dropped.append(id) }
-                }
-                for id in dropped { feed.subscribers[id] = nil }
-                dropped.removeAll()
-            }
-            feed.position = position
-            state.feeds[topic] = feed
+            guard state.feeds[topic]?.position != nil else { return }
+            Self.fanOut(records, to: &state.feeds[topic]!)
         }
+    }
+
+    /// The fan-out itself, on the feed in place (under the lock).
+    private static func fanOut(_ records: [FeedRecord], to feed: inout Feed) {
+        var position = feed.position ?? [:]
+        var dropped: [UInt64] = []
+        for record in records {
+            position[record.partition] = record.offset + 1
+            guard let event = record.event else { continue }
+            // Subscribers reading the same partitions get the same bytes: their positions agree.
+            var renderedAll: LiveMessage?
+            var renderedOne: [Int32: LiveMessage] = [:]
+            for (id, subscriber) in feed.subscribers {
+                guard subscriber.readsAll || subscriber.partitions.contains(record.partition) else { continue }
+                if let floor = subscriber.ahead[record.partition] {
+                    // Its own catch-up read delivered this one already.
+                    if record.offset < floor { continue }
+                    subscriber.ahead[record.partition] = nil
+                }
+                guard subscriber.request.matches(event) else { continue }
+                let message: LiveMessage
+                if !subscriber.ahead.isEmpty {
+                    message = record.render(event, position: restrict(position, to: subscriber.partitions, ahead: subscriber.ahead))
+                } else if subscriber.readsAll {
+                    if renderedAll == nil { renderedAll = record.render(event, position: StreamPosition(offsets: position)) }
+                    message = renderedAll!
+                } else if subscriber.partitions.count == 1 {
+                    if renderedOne[record.partition] == nil {
+                        renderedOne[record.partition] = record.render(event, position: restrict(position, to: subscriber.partitions, ahead: [:]))
+                    }
+                    message = renderedOne[record.partition]!
+                } else {
+                    message = record.render(event, position: restrict(position, to: subscriber.partitions, ahead: [:]))
+                }
+                if !subscriber.buffer.offer(.event(message)) { dropped.append(id) }
+            }
+            for id in dropped { feed.subscribers[id] = nil }
+            dropped.removeAll()
+        }
+        feed.position = position
     }
 
     static func restrict(_ position: [Int32: Int64], to partitions: [Int32], ahead: [Int32: Int64]) -> StreamPosition {

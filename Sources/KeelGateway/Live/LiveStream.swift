@@ -1,6 +1,7 @@
 import Foundation
 import KeelCore
 import KeelLog
+import NIOCore
 
 /// What a subscriber asked for: one topic of one tenant, optionally one key and one type
 /// (exact or `prefix.*`), from a starting point.
@@ -30,10 +31,31 @@ public struct LiveStreamRequest: Sendable, Hashable {
 /// One event as a subscriber receives it: structured CloudEvents JSON with the record's
 /// coordinates and the resume position as extension attributes (`keeltopic`, `keelpartition`,
 /// `keeloffset`, `keelposition`), so any CloudEvents parser reads it.
-public struct LiveMessage: Sendable {
-    public var json: [UInt8]
-    public var position: StreamPosition
-    public var type: String
+///
+/// Rendered once per event (and partition set) for every subscriber that receives it: the SSE
+/// frame and the WebSocket text share their storage across subscribers, so fanning one event
+/// out to ten thousand of them copies nothing.
+public final class LiveMessage: Sendable {
+    public let json: [UInt8]
+    public let position: StreamPosition
+    public let type: String
+    /// `id: <position>`, `data: <json>` and the blank line that ends an SSE event.
+    public let sseFrame: ByteBuffer
+    /// The JSON as a WebSocket text frame's payload.
+    public let text: String
+
+    public init(json: [UInt8], position: StreamPosition, type: String) {
+        self.json = json
+        self.position = position
+        self.type = type
+        var frame = ByteBuffer()
+        frame.reserveCapacity(json.count + 64)
+        frame.writeString("id: \(position)\ndata: ")
+        frame.writeBytes(json)
+        frame.writeString("\n\n")
+        sseFrame = frame
+        text = String(decoding: json, as: UTF8.self)
+    }
 }
 
 /// What a live stream carries: events, and — on SSE streams — heartbeats and the moment it went live.

@@ -130,7 +130,7 @@ struct SubscriptionController {
                 group.addTask {
                     while let item = await buffer.next() {
                         guard case .event(let message) = item else { continue }
-                        try await outbound.write(.text(String(decoding: message.json, as: UTF8.self)))
+                        try await outbound.write(.text(message.text))
                     }
                     return .bufferDone
                 }
@@ -211,7 +211,7 @@ struct SubscriptionController {
                     }
                     while let item = await buffer.next() {
                         switch item {
-                        case .event(let message): try await writer.write(Self.sseFrame(message))
+                        case .event(let message): try await writer.write(message.sseFrame)
                         case .heartbeat: try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                     case .joined: try await writer.write(ByteBuffer(string: ": subscribed to \(streamRequest.topic)\n\n"))
                         }
@@ -246,15 +246,6 @@ struct SubscriptionController {
     static func closedFrame(_ reason: String) -> ByteBuffer {
         var buffer = ByteBuffer(string: "event: keel.closed\ndata: ")
         buffer.writeBytes(JSONValue.object(["reason": .string(reason)]).serialized())
-        buffer.writeString("\n\n")
-        return buffer
-    }
-
-    static func sseFrame(_ message: LiveMessage) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        buffer.writeString("id: \(message.position)\n")
-        buffer.writeString("data: ")
-        buffer.writeBytes(message.json)
         buffer.writeString("\n\n")
         return buffer
     }

@@ -152,16 +152,19 @@ enum SSEClient {
     }
 }
 
-/// Finds `data:` lines in the stream and reads the `t` member of the event's data. Lives on one
-/// event loop (NIO's handler contract), so it needs no lock of its own.
+/// Finds the events in the stream and reads the `t` member of each event's data. Lives on one
+/// event loop (NIO's handler contract), so it needs no lock of its own. Scans the bytes in place:
+/// the client shares the machine with the server it measures, so it must cost little.
 final class SSEHandler: ChannelInboundHandler, @unchecked Sendable {
     // @unchecked: NIO calls a handler only on its channel's event loop.
     typealias InboundIn = HTTPClientResponsePart
 
     let recorder: DeliveryRecorder
-    private var pending: [UInt8] = []
+    /// The start of a frame that has not fully arrived yet.
+    private var pending = ByteBuffer()
     private var joined = false
     private static let marker = Array(#"data: {"data":{"t":"#.utf8)
+    private static let subscribed = Array(": subscribed".utf8)
 
     init(recorder: DeliveryRecorder) {
         self.recorder = recorder
@@ -178,33 +181,56 @@ final class SSEHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .body(let buffer) = unwrapInboundIn(data) else { return }
-        pending += buffer.readableBytesView
-        // Complete frames end with a blank line.
-        var start = 0
-        var index = 0
-        while index + 1 < pending.count {
-            if pending[index] == 0x0A, pending[index + 1] == 0x0A {
-                handle(frame: pending[start..<index])
-                start = index + 2
-                index += 2
-            } else {
-                index += 1
-            }
+        guard case .body(var buffer) = unwrapInboundIn(data) else { return }
+        if pending.readableBytes > 0 {
+            pending.writeBuffer(&buffer)
+            buffer = pending
+            pending = ByteBuffer()
         }
-        pending.removeFirst(start)
+        let consumed = buffer.withUnsafeReadableBytes { bytes -> Int in
+            var start = 0
+            var index = 0
+            while index + 1 < bytes.count {
+                if bytes[index] == 0x0A, bytes[index + 1] == 0x0A {
+                    handle(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+                    index += 2
+                    start = index
+                } else {
+                    index += 1
+                }
+            }
+            return start
+        }
+        buffer.moveReaderIndex(forwardBy: consumed)
+        if buffer.readableBytes > 0 { pending = buffer }
     }
 
-    private func handle(frame: ArraySlice<UInt8>) {
-        if !joined, String(decoding: frame, as: UTF8.self).contains(": subscribed") {
+    private static func find(_ needle: [UInt8], in frame: UnsafeRawBufferPointer) -> Int? {
+        guard frame.count >= needle.count else { return nil }
+        var index = 0
+        while index <= frame.count - needle.count {
+            if frame[index] == needle[0] {
+                var match = true
+                for offset in 1..<needle.count where frame[index + offset] != needle[offset] {
+                    match = false
+                    break
+                }
+                if match { return index + needle.count }
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    private func handle(_ frame: UnsafeRawBufferPointer) {
+        if !joined, Self.find(Self.subscribed, in: frame) != nil {
             joined = true
             recorder.joined()
             return
         }
-        guard let range = frame.firstRange(of: Self.marker) else { return }
+        guard var cursor = Self.find(Self.marker, in: frame) else { return }
         var value: UInt64 = 0
-        var cursor = range.upperBound
-        while cursor < frame.endIndex, frame[cursor] >= 0x30, frame[cursor] <= 0x39 {
+        while cursor < frame.count, frame[cursor] >= 0x30, frame[cursor] <= 0x39 {
             value = value * 10 + UInt64(frame[cursor] - 0x30)
             cursor += 1
         }
