@@ -30,6 +30,9 @@ public final class ProjectorService: Service {
         /// Log offsets are committed at most this often (and when stopping): they only spare
         /// seek work, the store's checkpoint is authoritative.
         public var commitInterval: Duration = .seconds(1)
+        /// Shared by the projectors of one process on one log, so each record is decoded once
+        /// for all of them; nil: this projector decodes for itself.
+        public var decoder: SharedRecordDecoder?
 
         public init() {}
     }
@@ -63,7 +66,7 @@ public final class ProjectorService: Service {
         let backoff = Backoff(initial: configuration.initialBackoff, maximum: configuration.maximumBackoff)
         let engine = ProjectionEngine(
             projector: projector, upcasters: upcasters, log: log, store: store, target: .live(projector.name), mode: .live,
-            backoff: backoff, logger: logger)
+            backoff: backoff, decoder: configuration.decoder, logger: logger)
         try await ensureDeadLetterIndex(backoff)
         try await engine.loadDeadLetters()
         let consumer = try await backoff.run("\(engine.label): joining \(Self.group(of: projector.name))", logger: logger) {

@@ -28,6 +28,7 @@ final class ProjectionEngine {
     let mode: ProjectionMode
     let logger: Logger
     let backoff: Backoff
+    let decoder: SharedRecordDecoder?
 
     /// Next offset to apply per partition this engine owns.
     var positions: [TopicPartition: Int64] = [:]
@@ -43,8 +44,9 @@ final class ProjectionEngine {
 
     init(
         projector: any Projector, upcasters: UpcasterChain, log: any EventLog, store: any ProjectionStore,
-        target: CollectionSet, mode: ProjectionMode, backoff: Backoff = Backoff(), logger: Logger
+        target: CollectionSet, mode: ProjectionMode, backoff: Backoff = Backoff(), decoder: SharedRecordDecoder? = nil, logger: Logger
     ) {
+        self.decoder = decoder
         self.projector = projector
         self.upcasters = upcasters
         self.log = log
@@ -109,7 +111,7 @@ final class ProjectionEngine {
             let partition = record.topicPartition
             guard let position = positions[partition], record.offset >= position else { continue }
             processed += 1
-            let decoded = Self.decode(record)
+            let decoded = decode(record)
             if record.topic == DeadLetterEvents.topic, case .success(let event) = decoded,
                 let request = DeadLetterRequest(event, projection: projector.name)
             {
@@ -191,12 +193,10 @@ final class ProjectionEngine {
         if mode == .live { unit.notices.append(DeadLetterEvents.notice(for: entry, originalEvent: event)) }
     }
 
-    static func decode(_ record: ConsumedRecord) -> Result<CloudEvent, ProjectionError> {
-        do {
-            return .success(try KafkaBinding.decodeStamped(key: record.key, value: record.value, headers: record.headers))
-        } catch {
-            return .failure(ProjectionError(code: "decode", "not a CloudEvent: \(error.description)"))
-        }
+    /// Decodes through the process's shared decoder when there is one (each record once for all
+    /// projectors), else on its own.
+    func decode(_ record: ConsumedRecord) -> Result<CloudEvent, ProjectionError> {
+        decoder?.decode(record) ?? SharedRecordDecoder.decodeUncached(record)
     }
 
     /// Upcasts and projects one record: the whole poison verdict in one place.

@@ -69,7 +69,7 @@ extension ProjectionEngine {
             }
             let result: Result<[DocumentChange], ProjectionError>
             if let record = try await reader.read(topic: entry.topic, partition: entry.partition, offset: entry.offset) {
-                result = project(record, decoded: Self.decode(record))
+                result = project(record, decoded: decode(record))
             } else {
                 result = .failure(ProjectionError(code: "gone", "the record is no longer in the log (retention or compaction)"))
             }
@@ -98,7 +98,7 @@ extension ProjectionEngine {
             logger.warning("\(label): redrive of \(entry.id): the record is no longer in the log")
             return
         }
-        switch project(record, decoded: Self.decode(record)) {
+        switch project(record, decoded: decode(record)) {
         case .success(let changes):
             keyless[entry.documentID] = nil
             unit.changes += changes

@@ -15,7 +15,7 @@ extension ProjectionEngine {
         for record in records {
             // The same filter as `process`: records already applied are not redone.
             guard let position = positions[record.topicPartition], record.offset >= position else { continue }
-            let decoded = Self.decode(record)
+            let decoded = decode(record)
             var single = newUnit()
             single.positions[record.topicPartition] = record.offset + 1
             if projector.topics.contains(record.topic) {

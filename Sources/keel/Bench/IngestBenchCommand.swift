@@ -83,11 +83,14 @@ struct IngestBenchCommand: AsyncParsableCommand {
         (configuration.host, configuration.port, configuration.adminKey) = ("127.0.0.1", 0, adminKey)
         configuration.rateLimits.enabled = false
         let projectors = StandardProjections.all(catalog: catalog)
+        // As `keel serve` runs them: one shared decoder for all projectors.
+        var projectorConfiguration = ProjectorService.Configuration()
+        projectorConfiguration.decoder = SharedRecordDecoder()
         let ports = Mutex<[String: Int]>([:])
         let gateway = buildGateway(
             configuration: configuration,
             dependencies: GatewayDependencies(log: log, store: store, catalog: catalog, projectors: projectors, access: access, logger: quiet),
-            services: [access] + (roles == .all ? projectors.map { ProjectorService(projector: $0, log: log, store: store, logger: quiet) as any Service } : [])
+            services: [access] + (roles == .all ? projectors.map { ProjectorService(projector: $0, log: log, store: store, configuration: projectorConfiguration, logger: quiet) as any Service } : [])
         ) { url in ports.withLock { $0["gateway"] = Int(url.split(separator: ":").last!) } }
         let bare = Self.bareApplication(logger: quiet) { port in ports.withLock { $0["bare"] = port } }
         let group = ServiceGroup(configuration: .init(services: [gateway, bare], logger: quiet))

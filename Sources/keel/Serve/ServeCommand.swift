@@ -120,6 +120,8 @@ struct ServeCommand: AsyncParsableCommand {
         if roles.contains("projector") {
             var configuration = ProjectorService.Configuration()
             configuration.stopWhenCaughtUp = exitWhenCaughtUp
+            // Every projector reads the same records at about the same time: decode each once.
+            configuration.decoder = SharedRecordDecoder()
             for projector in projectors {
                 pending.insert("projector:\(projector.name)")
                 let service = ProjectorService(
