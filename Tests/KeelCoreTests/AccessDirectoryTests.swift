@@ -146,11 +146,11 @@ import Testing
     @Test func ignoresOtherEvents() throws {
         var understood = false
         var directory = AccessDirectory()
-        understood = directory.apply(CloudEvent(source: "/x", type: "com.acme.order.placed", json: ["keyId": "x"]))
+        understood = directory.apply(CloudEvent(id: "x1", source: "/x", type: "com.acme.order.placed", json: ["keyId": "x"]))
         #expect(!understood)
-        understood = directory.apply(CloudEvent(source: "/x", type: "keel.tenant.created", json: ["tenantId": "acme"]))
+        understood = directory.apply(CloudEvent(id: "x1", source: "/x", type: "keel.tenant.created", json: ["tenantId": "acme"]))
         #expect(!understood)
-        understood = directory.apply(CloudEvent(source: "/x", type: "keel.apikey.created", data: .text("nope")))
+        understood = directory.apply(CloudEvent(id: "x1", source: "/x", type: "keel.apikey.created", data: .text("nope")))
         #expect(!understood)
         var future = ApiKeyDeciderTests.allEvents()[0].cloudEvent(source: "/x", id: "1", time: Self.now)
         future.dataversion = 2
@@ -167,13 +167,13 @@ import Testing
         #expect(directory.key(Self.keyId)?.revoked == false)
         // A newer writer's revocation this version cannot decode.
         var revoked = CloudEvent(
-            source: "/keel/gateway", type: "keel.apikey.revoked", json: ["keyId": .string(Self.keyId), "reason": ["code": 7]])
+            id: "r1", source: "/keel/gateway", type: "keel.apikey.revoked", json: ["keyId": .string(Self.keyId), "reason": ["code": 7]])
         revoked.dataversion = 2
         understood = directory.apply(revoked)
         #expect(understood)
         #expect(directory.key(Self.keyId)?.revoked == true)
         // One for a key it never saw changes nothing.
-        understood = directory.apply(CloudEvent(source: "/x", type: "keel.apikey.revoked", json: ["keyId": "nnnnnnnnnnnn", "reason": 1]))
+        understood = directory.apply(CloudEvent(id: "x1", source: "/x", type: "keel.apikey.revoked", json: ["keyId": "nnnnnnnnnnnn", "reason": 1]))
         #expect(understood)
         #expect(directory.key("nnnnnnnnnnnn") == nil)
     }
@@ -181,7 +181,7 @@ import Testing
     @Test func anUnreadableSuspensionStillSuspends() throws {
         var directory = AccessDirectory()
         directory.apply(try Self.tenantEvent(.created(tenantId: "acme", name: "Acme", plan: .pro), 0))
-        var suspended = CloudEvent(source: "/keel/gateway", type: "keel.tenant.suspended", json: ["tenantId": "acme", "reason": 42])
+        var suspended = CloudEvent(id: "s1", source: "/keel/gateway", type: "keel.tenant.suspended", json: ["tenantId": "acme", "reason": 42])
         suspended.dataversion = 1
         let understood = directory.apply(suspended)
         #expect(understood)

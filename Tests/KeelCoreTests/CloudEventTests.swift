@@ -27,11 +27,14 @@ import Testing
 
     @Test func validEventPasses() throws {
         try Self.valid().validate()
-        try CloudEvent(source: "urn:x", type: "t").validate()
+        try CloudEvent(id: "1", source: "urn:x", type: "t").validate()
     }
 
-    @Test func defaultIdIsALowercaseUUIDv7() {
-        let event = CloudEvent(source: "/s", type: "t")
+    @Test func aUUIDv7IdIsLowercaseAndTimeOrdered() {
+        // The core has no id default (it reads no clock and no randomness); Keel's events take a lowercase UUIDv7.
+        var rng = SeededGenerator(seed: 7)
+        let event = CloudEvent(
+            id: UUIDv7.generate(now: Date(timeIntervalSince1970: 1_800_000_000), using: &rng).lowercasedString, source: "/s", type: "t")
         #expect(event.id == event.id.lowercased())
         let uuid = UUID(uuidString: event.id)
         #expect(uuid != nil)
@@ -109,7 +112,7 @@ import Testing
     }
 
     @Test func typedAccessors() {
-        var event = CloudEvent(source: "/s", type: "t")
+        var event = CloudEvent(id: "1", source: "/s", type: "t")
         event.tenantid = "acme"
         event.partitionkey = "k"
         event.correlationid = "c"
@@ -241,7 +244,8 @@ import Testing
 @Suite struct UUIDv7Tests {
     @Test func versionVariantAndTimestamp() {
         let now = Date(timeIntervalSince1970: 2_000_000_000.123)
-        let uuid = UUIDv7Generator().next(now: now)
+        var rng = SeededGenerator(seed: 1)
+        let uuid = UUIDv7Generator().next(now: now, using: &rng)
         let bytes = uuid.uuid
         #expect(bytes.6 >> 4 == 7)
         #expect(bytes.8 >> 6 == 0b10)
@@ -252,7 +256,10 @@ import Testing
 
     @Test func lowercasedStringIsTheCanonicalFormInLowercase() {
         let generator = UUIDv7Generator()
-        var samples = (0..<200).map { _ in generator.next() }
+        var rng = SeededGenerator(seed: 2)
+        let start: UInt64 = 1_800_000_000_000
+        // A new millisecond every other id, so both the random seeding and the counter are sampled.
+        var samples = (0..<200).map { index in generator.next(milliseconds: start + UInt64(index / 2), using: &rng) }
         samples += [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)), UUID(uuidString: "FFFFFFFF-FFFF-7FFF-BFFF-FFFFFFFFFFFF")!]
         samples.append(UUID(uuidString: "0123ABCD-89EF-4A5B-9C0D-E1F2A3B4C5D6")!)
         for uuid in samples {
@@ -262,23 +269,27 @@ import Testing
 
     @Test func strictlyIncreasingWithinAMillisecondAndAcrossClockSteps() {
         let generator = UUIDv7Generator()
+        var rng = SeededGenerator(seed: 3)
         let fixed = Date(timeIntervalSince1970: 1_900_000_000)
-        var previous = generator.next(now: fixed).uuidString
+        var previous = generator.next(now: fixed, using: &rng).uuidString
         for index in 0..<5000 {
             // Same millisecond, then a clock that steps back: order must still hold.
             let now = index == 2500 ? fixed.addingTimeInterval(-10) : fixed
-            let next = generator.next(now: now).uuidString
+            let next = generator.next(now: now, using: &rng).uuidString
             #expect(next > previous)
             previous = next
         }
-        let later = generator.next(now: fixed.addingTimeInterval(1)).uuidString
+        let later = generator.next(now: fixed.addingTimeInterval(1), using: &rng).uuidString
         #expect(later > previous)
     }
 
     @Test func uniqueAcrossConcurrentCallers() async {
         let ids = await withTaskGroup(of: [UUID].self) { group in
             for _ in 0..<8 {
-                group.addTask { (0..<1000).map { _ in UUIDv7.generate() } }
+                group.addTask {
+                    var rng = SystemRandomNumberGenerator()
+                    return (0..<1000).map { _ in UUIDv7.generate(now: Date(), using: &rng) }
+                }
             }
             var all: [UUID] = []
             for await chunk in group { all += chunk }

@@ -107,7 +107,7 @@ import Testing
                     #expect(!version.examples.isEmpty, "\(type.type) v\(version.version) has no example")
                     for example in version.examples {
                         #expect(version.schema.validate(example).isEmpty)
-                        var event = CloudEvent(source: "/keel/tests", type: type.type, json: example)
+                        var event = CloudEvent(id: "example-\(checked)", source: "/keel/tests", type: type.type, json: example)
                         event.tenantid = "acme"
                         event.dataversion = version.version
                         do {

@@ -6,6 +6,7 @@ import JWTKit
 import KeelCore
 import KeelGateway
 import KeelLog
+import KeelRuntime
 import KeelTestSupport
 import Testing
 
@@ -209,7 +210,7 @@ struct JWTTests {
             let state = try #require(harness.access.directory.tenant("acme"))
             let events = try TenantDecider.decide(.suspend(tenantId: "acme", reason: "unpaid"), state: state)
             let coordinates = try await harness.log.produce(
-                events.map { OutgoingRecord($0.cloudEvent(source: "test", id: UUIDv7.generate().lowercasedString, time: Date())) }, to: "keel.tenants")
+                events.map { OutgoingRecord($0.cloudEvent(source: "test", id: SystemIDs.uuidv7(), time: Date())) }, to: "keel.tenants")
             #expect(await harness.access.waitUntilApplied(coordinates))
             expectProblem(try await client.call(.get, "/v1/audit", token: token), .forbidden, "forbidden")
             expectProblem(try await client.post(event: structuredEvent(id: "s"), token: token), .forbidden, "forbidden")

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import KeelCore
 import KeelGateway
 import KeelLog
+import KeelRuntime
 import KeelTestSupport
 import NIOCore
 import NIOHTTP1
@@ -117,7 +118,7 @@ struct LiveStreamLimitsTests {
             let state = try #require(harness.access.directory.tenant("globex"))
             let events = try TenantDecider.decide(.suspend(tenantId: "globex", reason: "unpaid"), state: state)
             let coordinates = try await harness.log.produce(
-                events.map { OutgoingRecord($0.cloudEvent(source: "test", id: UUIDv7.generate().lowercasedString, time: Date())) }, to: "keel.tenants")
+                events.map { OutgoingRecord($0.cloudEvent(source: "test", id: SystemIDs.uuidv7(), time: Date())) }, to: "keel.tenants")
             #expect(await harness.access.waitUntilApplied(coordinates))
             try await streams[2].wait(for: "closed on suspension", limit: .seconds(5)) { $0.contains("event: keel.closed") }
             #expect(streams[2].received.contains("suspended"))

@@ -78,7 +78,7 @@ final class Environment: @unchecked Sendable {
 /// A JSON CloudEvent with tenant, key and time.
 func event(
     _ type: String, tenant: String? = "t1", key: String? = nil, timeMs: Int64 = 1_790_000_000_000, data: JSONValue = .object([:]),
-    dataversion: Int? = nil, id: String = UUIDv7.generate().uuidString.lowercased()
+    dataversion: Int? = nil, id: String = SystemIDs.uuidv7()
 ) -> CloudEvent {
     var event = CloudEvent(id: id, source: "test", type: type, time: Date(timeIntervalSince1970: Double(timeMs) / 1000), json: data)
     event.tenantid = tenant

@@ -38,9 +38,10 @@ public struct CloudEvent: Sendable, Hashable {
         "data_base64",
     ]
 
-    /// A new event. `id` defaults to a fresh lowercase UUIDv7 (time-ordered, so ids sort by creation).
+    /// A new event. The caller chooses `id` (Keel's own events use a lowercase UUIDv7, time-ordered
+    /// so ids sort by creation): the pure core never reads the clock or randomness by itself.
     public init(
-        id: String = UUIDv7.generate().lowercasedString,
+        id: String,
         source: String,
         type: String,
         specversion: String = CloudEvent.supportedSpecVersion,
@@ -65,7 +66,7 @@ public struct CloudEvent: Sendable, Hashable {
 
     /// A new JSON event (`datacontenttype` `application/json`).
     public init(
-        id: String = UUIDv7.generate().lowercasedString,
+        id: String,
         source: String,
         type: String,
         subject: String? = nil,

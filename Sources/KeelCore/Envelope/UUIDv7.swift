@@ -8,11 +8,14 @@ import Synchronization
 /// millisecond or a clock that steps backwards. Within a millisecond the 74 bits after the
 /// timestamp act as a counter seeded randomly (RFC 9562 §6.2 method 2, "monotonic random").
 public enum UUIDv7 {
-    /// The process-wide generator behind `generate(now:)`.
+    /// The process-wide generator behind `generate(now:using:)`.
     public static let shared = UUIDv7Generator()
 
-    public static func generate(now: Date = Date()) -> UUID {
-        shared.next(now: now)
+    /// The next id of the process-wide generator. The caller passes the time and the random
+    /// source: the pure core never reads the clock or randomness by itself (the edges pass
+    /// `Date()` and a `SystemRandomNumberGenerator`; tests pass fixed ones).
+    public static func generate(now: Date, using rng: inout some RandomNumberGenerator) -> UUID {
+        shared.next(now: now, using: &rng)
     }
 
     /// The millisecond timestamp of a version 7 UUID, or `nil` for other versions.
@@ -38,14 +41,20 @@ public final class UUIDv7Generator: Sendable {
 
     public init() {}
 
-    public func next(now: Date = Date()) -> UUID {
-        let wallClock = UInt64(max(0, (now.timeIntervalSince1970 * 1000).rounded(.down)))
+    /// The next id at `now` (Unix milliseconds, rounded down), random bits from `rng`.
+    public func next(now: Date, using rng: inout some RandomNumberGenerator) -> UUID {
+        next(milliseconds: UInt64(max(0, (now.timeIntervalSince1970 * 1000).rounded(.down))), using: &rng)
+    }
+
+    /// The next id at `wallClock` Unix milliseconds; `rng` seeds the counter when the millisecond
+    /// advances (it is not called otherwise).
+    public func next(milliseconds wallClock: UInt64, using rng: inout some RandomNumberGenerator) -> UUID {
         let (milliseconds, high, low) = state.withLock { state -> (UInt64, UInt16, UInt64) in
             if wallClock > state.milliseconds {
                 state.milliseconds = wallClock
                 // Top bit of rand_a clear so the counter has room to grow within this millisecond.
-                state.high = UInt16.random(in: 0...0x7FF)
-                state.low = UInt64.random(in: 0...(1 << 62 - 1))
+                state.high = UInt16.random(in: 0...0x7FF, using: &rng)
+                state.low = UInt64.random(in: 0...(1 << 62 - 1), using: &rng)
             } else {
                 // Same millisecond, or the clock went back: count up from the last value.
                 state.low += 1

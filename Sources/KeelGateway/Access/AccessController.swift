@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import KeelCore
 import KeelLog
+import KeelRuntime
 import Logging
 import NIOCore
 
@@ -238,7 +239,7 @@ struct AccessController {
         }
     }
 
-    static func newID() -> String { UUIDv7.generate().lowercasedString }
+    static func newID() -> String { SystemIDs.uuidv7() }
 
     static func json(_ tenant: TenantState) -> JSONValue {
         var members: [String: JSONValue] = [

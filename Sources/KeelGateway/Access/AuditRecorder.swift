@@ -1,6 +1,7 @@
 import Foundation
 import KeelCore
 import KeelLog
+import KeelRuntime
 import Logging
 
 /// Writes `keel.audit.action.recorded` events: who did what to which resource, and the outcome.
@@ -52,7 +53,8 @@ struct AuditRecorder: Sendable {
         ]) { _, fixed in fixed }
         if !requestID.isEmpty { data["requestId"] = .string(requestID) }
         if let reason, !reason.isEmpty { data["reason"] = .string(String(reason.prefix(500))) }
-        var event = CloudEvent(source: "keel/gateway", type: Self.type, time: Date(), json: .object(data))
+        let now = Date()
+        var event = CloudEvent(id: SystemIDs.uuidv7(now: now), source: "keel/gateway", type: Self.type, time: now, json: .object(data))
         event.tenantid = tenant
         return try? catalog.prepare(event, forTopic: Self.topic)
     }

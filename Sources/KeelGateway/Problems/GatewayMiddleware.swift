@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import KeelCore
+import KeelRuntime
 import Logging
 import NIOCore
 
@@ -21,7 +22,7 @@ struct GatewayMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let incoming = request.headers[Self.requestIDHeader].flatMap { Self.isSafeRequestID($0) ? $0 : nil }
-        context.requestID = incoming ?? UUIDv7.generate().lowercasedString
+        context.requestID = incoming ?? SystemIDs.uuidv7()
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
         let started = ContinuousClock().now
         var response: Response

@@ -66,7 +66,9 @@ public enum DeadLetterEvents {
     }
 
     private static func record(type: String, projection: String, key: String, tenant: String?, data: [String: JSONValue]) -> OutgoingRecord {
-        var event = CloudEvent(source: "keel/projector/\(projection)", type: type, time: Date(), json: .object(data))
+        let now = Date()
+        var event = CloudEvent(
+            id: SystemIDs.uuidv7(now: now), source: "keel/projector/\(projection)", type: type, time: now, json: .object(data))
         event.partitionkey = key
         event.dataversion = 1
         if let tenant { event.tenantid = tenant }

@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelRuntime
 
 /// Turns one input line into a CloudEvent: either a full CloudEvent in structured JSON form, or
 /// the shorthand `{"type", "key", "data", …}` that Keel completes with an id (UUIDv7), a source,
@@ -39,7 +40,7 @@ enum ProduceInput {
             fields[attribute] = value
         }
         fields["specversion"] = .string("1.0")
-        fields["id"] = fields["id"] ?? .string(UUIDv7.generate(now: now).lowercasedString)
+        fields["id"] = fields["id"] ?? .string(SystemIDs.uuidv7(now: now))
         fields["source"] = fields["source"] ?? .string(defaultSource)
         fields["time"] = fields["time"] ?? .string(RFC3339.format(now))
         if fields["data"] != nil, fields["datacontenttype"] == nil {
