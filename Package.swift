@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "keel", targets: ["keel"]),
         .library(name: "KeelCore", targets: ["KeelCore"]),
         .library(name: "KeelLog", targets: ["KeelLog"]),
+        .library(name: "KeelLogEmbedded", targets: ["KeelLogEmbedded"]),
         .library(name: "KeelKafka", targets: ["KeelKafka"]),
         .library(name: "KeelStore", targets: ["KeelStore"]),
         .library(name: "KeelMongo", targets: ["KeelMongo"]),
@@ -35,11 +36,21 @@ let package = Package(
             dependencies: ["CSQLite", .product(name: "Logging", package: "swift-log")]
         ),
 
-        // The EventLog port and the embedded (SQLite) log.
+        // The EventLog port.
         .target(
             name: "KeelLog",
             dependencies: [
-                "KeelCore", "KeelSQLite",
+                "KeelCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The embedded (SQLite) log, an adapter of the port. Its own target so that roles cannot name it:
+        // only `keel` and the tests depend on it.
+        .target(
+            name: "KeelLogEmbedded",
+            dependencies: [
+                "KeelCore", "KeelLog", "KeelSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -103,7 +114,8 @@ let package = Package(
         .executableTarget(
             name: "keel",
             dependencies: [
-                "KeelCore", "KeelLog", "KeelKafka", "KeelStore", "KeelMongo", "KeelRuntime", "KeelGateway",
+                "KeelCore", "KeelLog", "KeelLogEmbedded", "KeelKafka", "KeelStore", "KeelMongo", "KeelRuntime",
+                "KeelGateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -120,11 +132,11 @@ let package = Package(
             path: "Tests/KeelTestSupport"
         ),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
-        .testTarget(name: "KeelLogTests", dependencies: ["KeelCore", "KeelLog", "KeelTestSupport"]),
+        .testTarget(name: "KeelLogTests", dependencies: ["KeelCore", "KeelLog", "KeelLogEmbedded", "KeelTestSupport"]),
         .testTarget(name: "KeelKafkaTests", dependencies: ["KeelCore", "KeelLog", "KeelKafka", "KeelTestSupport"]),
         .testTarget(
             name: "EventLogConformanceTests",
-            dependencies: ["KeelCore", "KeelLog", "KeelKafka", "KeelTestSupport"]
+            dependencies: ["KeelCore", "KeelLog", "KeelLogEmbedded", "KeelKafka", "KeelTestSupport"]
         ),
         .testTarget(name: "KeelCLITests", dependencies: ["KeelCore", "KeelTestSupport"]),
         .testTarget(name: "KeelStoreTests", dependencies: ["KeelCore", "KeelStore", "KeelSQLite", "KeelTestSupport"]),
@@ -136,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "KeelGatewayTests",
             dependencies: [
-                "KeelCore", "KeelLog", "KeelStore", "KeelRuntime", "KeelGateway", "KeelTestSupport",
+                "KeelCore", "KeelLog", "KeelLogEmbedded", "KeelStore", "KeelRuntime", "KeelGateway", "KeelTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -148,7 +160,8 @@ let package = Package(
         .testTarget(
             name: "KeelRuntimeTests",
             dependencies: [
-                "KeelCore", "KeelLog", "KeelKafka", "KeelStore", "KeelMongo", "KeelRuntime", "KeelTestSupport",
+                "KeelCore", "KeelLog", "KeelLogEmbedded", "KeelKafka", "KeelStore", "KeelMongo", "KeelRuntime",
+                "KeelTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import KeelLog
 import Logging
 
 /// Wakes read-only instances when another process commits, with inotify instead of polling.

@@ -1,4 +1,5 @@
 import KeelCore
+import KeelLog
 import Synchronization
 
 /// A consumer of an `EmbeddedEventLog`: explicit partitions or an in-process group member.

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KeelCore
+import KeelLog
 import KeelSQLite
 import Logging
 import Synchronization

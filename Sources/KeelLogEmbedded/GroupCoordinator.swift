@@ -1,3 +1,4 @@
+import KeelLog
 import Synchronization
 
 /// The in-process group coordinator: members of one group id split the partitions of their

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import KeelCore
+import KeelLog
 import KeelSQLite
 import Logging
 

@@ -1,3 +1,4 @@
+import KeelLog
 import Synchronization
 
 /// The newest committed records of each partition, kept in memory by the writer's process, so

@@ -1,3 +1,4 @@
+import KeelLog
 import KeelSQLite
 
 // The embedded log's view of the shared SQLite layer: the same types, throwing `EventLogError`.

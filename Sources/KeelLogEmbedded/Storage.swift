@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelLog
 
 /// The database layout and the read queries shared by the writer and the readers.
 ///

@@ -1,7 +1,8 @@
 import Foundation
 import KeelCore
 import KeelKafka
-@testable import KeelLog
+import KeelLog
+@testable import KeelLogEmbedded
 import KeelTestSupport
 import Logging
 import Testing

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import KeelCore
 import KeelGateway
 import KeelLog
+import KeelLogEmbedded
 import KeelRuntime
 import KeelStore
 import KeelTestSupport

@@ -1,6 +1,7 @@
 import Foundation
 import KeelCore
-@testable import KeelLog
+import KeelLog
+@testable import KeelLogEmbedded
 import KeelTestSupport
 import Logging
 import Testing

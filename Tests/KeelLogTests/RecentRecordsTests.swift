@@ -1,6 +1,7 @@
 import Foundation
 import KeelCore
 import KeelLog
+import KeelLogEmbedded
 import KeelTestSupport
 import Testing
 

@@ -3,6 +3,7 @@ import Foundation
 import KeelCore
 import KeelKafka
 import KeelLog
+import KeelLogEmbedded
 import Logging
 
 /// `keel bench log`: produce then consume N events of ~B bytes on the embedded log and, when a

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KeelCore
 import KeelLog
+import KeelLogEmbedded
 import KeelMongo
 import KeelRuntime
 import KeelStore

@@ -3,6 +3,7 @@ import Foundation
 import KeelCore
 import KeelKafka
 import KeelLog
+import KeelLogEmbedded
 import Logging
 
 /// Options every command that touches the log or the catalog takes.
