@@ -195,11 +195,11 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
             do {
                 applyFloors(try position(list, for: configuration.start))
             } catch {
-                logger.warning("positioning assigned partitions failed, using committed offsets: \(error)")
+                logger.warning("positioning assigned partitions failed, using committed offsets", metadata: ["error": "\(error)"])
                 for e in list.elements { list.setOffset(at: e.index, RDLogicalOffset.invalid) }
             }
             if cooperative {
-                if let error = rd.incrementalAssign(list) { logger.error("\(error)") }
+                if let error = rd.incrementalAssign(list) { logger.error("incremental assign failed", metadata: ["error": "\(error)"]) }
             } else {
                 _ = try? rd.assign(list)
             }
@@ -220,7 +220,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
                 shared.withLock { s in s.revoking.formUnion(revoked) }
             }
         case .failed(let error):
-            logger.warning("consumer group rebalance error: \(error.name) (\(error.reason))")
+            logger.warning("consumer group rebalance error", metadata: ["error": "\(error.name)", "reason": "\(error.reason)"])
             if cooperative && !rd.assignmentLost {
                 _ = rd.incrementalUnassign(list)
             } else {
@@ -231,7 +231,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
 
     private func unassign(_ rd: RDKafkaConsumer, _ list: RDKafkaTopicPartitionList, cooperative: Bool) {
         if cooperative {
-            if let error = rd.incrementalUnassign(list) { logger.warning("\(error)") }
+            if let error = rd.incrementalUnassign(list) { logger.warning("incremental unassign failed", metadata: ["error": "\(error)"]) }
         } else {
             rd.unassignAll()
         }
@@ -381,7 +381,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         if let fatal = client.consumer.fatalError() { throw fatal }
         let text = message.errorText
         if text != lastPollError {
-            logger.warning("Kafka consumer: \(error.name): \(text)")
+            logger.warning("Kafka consumer error", metadata: ["error": "\(error.name)", "reason": "\(text)"])
             lastPollError = text
         }
     }
@@ -509,7 +509,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
             consumer.fetcher?.close()
             consumer.fetcher = nil
             if let error = consumer.client.consumer.close() {
-                consumer.logger.debug("consumer close: \(error.name)")
+                consumer.logger.debug("consumer close failed", metadata: ["error": "\(error.name)"])
             }
             consumer.client.destroy()
             consumer.deliveryLock.withLock { _ in

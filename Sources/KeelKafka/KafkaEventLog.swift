@@ -60,7 +60,9 @@ public final class KafkaEventLog: EventLog {
         let timeoutText = RDKafka.format(configuration.connectTimeout)
         do {
             let topics = try await RDBlockingExecutor.shared.run { try client.allTopics(timeoutMs: timeoutMs) }
-            logger.debug("connected to Kafka at \(servers) (librdkafka \(RDKafka.runtimeVersion), \(topics.count) topics)")
+            logger.debug(
+                "connected to Kafka",
+                metadata: ["servers": "\(servers)", "librdkafka": "\(RDKafka.runtimeVersion)", "topics": "\(topics.count)"])
         } catch let error as EventLogError {
             let reason = client.lastErrorText ?? error.message
             await closeProducer(flushMs: 0)
@@ -202,7 +204,7 @@ public final class KafkaEventLog: EventLog {
         let client = self.client
         let timeoutMs = RDKafka.milliseconds(configuration.requestTimeout)
         let created = try await RDBlockingExecutor.shared.run { try client.admin.createTopic(spec, timeoutMs: timeoutMs) }
-        if created { logger.debug("created topic \(spec.name) with \(spec.partitions) partitions") }
+        if created { logger.debug("created topic", metadata: ["topic": "\(spec.name)", "partitions": "\(spec.partitions)"]) }
         return created
     }
 
@@ -218,7 +220,7 @@ public final class KafkaEventLog: EventLog {
                 config = try client.admin.topicConfigs(name, timeoutMs: timeoutMs)
             } catch {
                 // Brokers without DescribeConfigs (or refusing it) still describe partitions; configs stay empty.
-                logger.debug("describeConfigs for \(name) failed, reporting no configs: \(error)")
+                logger.debug("describeConfigs failed, reporting no configs", metadata: ["topic": "\(name)", "error": "\(error)"])
             }
             return TopicDescription(name: name, partitions: metadata.partitions, replicationFactor: metadata.replicationFactor, config: config)
         }
@@ -269,7 +271,7 @@ public final class KafkaEventLog: EventLog {
         while state.withLock({ $0.enqueuing }) > 0 { await Self.pause() }
         let consumers = state.withLock { s in s.consumers.values.compactMap(\.consumer) }
         for consumer in consumers {
-            do { try await consumer.close() } catch { logger.warning("closing a Kafka consumer failed: \(error)") }
+            do { try await consumer.close() } catch { logger.warning("closing a Kafka consumer failed", metadata: ["error": "\(error)"]) }
         }
         await closeProducer(flushMs: RDKafka.milliseconds(min(configuration.deliveryTimeout, .seconds(30))))
     }
@@ -291,7 +293,9 @@ public final class KafkaEventLog: EventLog {
         _ = try? await RDBlockingExecutor.shared.run(cancellable: false) {
             let rd = client.producer
             if flushMs > 0, !rd.flush(timeoutMs: flushMs) {
-                logger.warning("Kafka producer: \(rd.outstanding) records not acknowledged within \(flushMs) ms of shutdown; failing them")
+                logger.warning(
+                    "Kafka producer: records not acknowledged within the shutdown flush; failing them",
+                    metadata: ["outstanding": "\(rd.outstanding)", "flush_ms": "\(flushMs)"])
             }
             // Whatever is still queued or in flight fails now (its produce() call gets a ProduceFailure).
             rd.purgeAll()

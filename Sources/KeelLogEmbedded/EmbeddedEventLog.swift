@@ -115,8 +115,8 @@ public final class EmbeddedEventLog: EventLog {
     }
 
     private static func openFailure(_ directory: String, _ error: any Error) -> EventLogError {
-        let cause = (error as? EventLogError) ?? EventLogError(.unreachable, "\(error)")
-        return EventLogError(cause.code, "cannot open the embedded log in \(directory): \(cause.message)")
+        let cause = (error as? EventLogError) ?? EventLogError(.unreachable, "\(error)", cause: error)
+        return EventLogError(cause.code, "cannot open the embedded log in \(directory): \(cause.message)", cause: cause.cause ?? error)
     }
 
     private static func lock(_ directory: String) throws(EventLogError) -> Int32 {

@@ -218,12 +218,12 @@ final class LogWriter: @unchecked Sendable {
                 throw error
             }
         } catch {
-            let failure = (error as? EventLogError) ?? EventLogError(.internalError, "\(error)")
-            logger.error("embedded log write failed, rolled back: \(failure)")
+            let failure = (error as? EventLogError) ?? EventLogError(.internalError, "\(error)", cause: error)
+            logger.error("embedded log write failed, rolled back", metadata: ["error": "\(failure)"])
             do {
                 try reloadState()
             } catch {
-                logger.critical("embedded log could not reload its state after a rollback: \(error)")
+                logger.critical("embedded log could not reload its state after a rollback", metadata: ["error": "\(error)"])
             }
             if batch.count > 1 {
                 for job in batch { process([job]) }
@@ -505,7 +505,7 @@ final class LogWriter: @unchecked Sendable {
             // What memory holds of this topic may include what was just removed.
             if removed > removedBefore { touchedTopics.insert(id) }
         }
-        if removed > 0 { logger.debug("embedded log retention removed \(removed) records") }
+        if removed > 0 { logger.debug("embedded log retention removed records", metadata: ["records": "\(removed)"]) }
         return removed
     }
 

@@ -82,7 +82,7 @@ public final class ProjectorService: Service {
             try? await consumer.close()
             throw error
         }
-        logger.info("\(engine.label): stopped at \(engine.positions.count) partition position(s)")
+        logger.info("projector stopped", metadata: ["projector": "\(engine.target)", "partitions": "\(engine.positions.count)"])
     }
 
     private func loop(_ engine: ProjectionEngine, _ consumer: any EventConsumer) async throws {
@@ -104,7 +104,7 @@ public final class ProjectorService: Service {
             }
             switch event {
             case .assigned(let partitions):
-                logger.info("\(engine.label): assigned \(partitions.count) partition(s)")
+                logger.info("partitions assigned", metadata: ["projector": "\(engine.target)", "partitions": "\(partitions.count)"])
                 try await seek(partitions, engine, consumer)
                 if !ready {
                     ready = true
@@ -112,7 +112,7 @@ public final class ProjectorService: Service {
                 }
             case .revoked(let partitions):
                 // Everything consumed was applied before this poll; drop the partitions.
-                logger.info("\(engine.label): revoked \(partitions.count) partition(s)")
+                logger.info("partitions revoked", metadata: ["projector": "\(engine.target)", "partitions": "\(partitions.count)"])
                 try await commitApplied()
                 for partition in partitions {
                     engine.positions[partition] = nil
@@ -151,7 +151,9 @@ public final class ProjectorService: Service {
         do {
             try await consumer.commit(offsets)
         } catch {
-            logger.debug("\(engine.label): offset commit failed (the store checkpoint is authoritative): \(error)")
+            logger.debug(
+                "offset commit failed (the store checkpoint is authoritative)",
+                metadata: ["projector": "\(engine.target)", "error": "\(error)"])
         }
     }
 

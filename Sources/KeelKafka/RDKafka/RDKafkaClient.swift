@@ -52,7 +52,7 @@ private let rdLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<
     case 5, 6: swiftLevel = .info
     default: swiftLevel = .debug
     }
-    context.logger.log(level: swiftLevel, "librdkafka \(fac): \(text)")
+    context.logger.log(level: swiftLevel, "librdkafka", metadata: ["facility": "\(fac)", "text": "\(text)"])
 }
 
 private let rdErrorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
@@ -60,7 +60,7 @@ private let rdErrorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointe
     guard let context = RDClientContext.from(opaque) else { return }
     let text = reason.map { String(cString: $0) } ?? RDKafka.reason(rd_kafka_resp_err_t(err))
     context.lastError.withLock { $0 = text }
-    context.logger.debug("librdkafka error \(RDKafka.name(rd_kafka_resp_err_t(err))): \(text)")
+    context.logger.debug("librdkafka error", metadata: ["error": "\(RDKafka.name(rd_kafka_resp_err_t(err)))", "reason": "\(text)"])
 }
 
 private let rdRebalanceCallback: @convention(c) (

@@ -26,10 +26,23 @@ public struct EventLogError: Error, Sendable, Hashable, CustomStringConvertible 
 
     public var code: Code
     public var message: String
+    /// The error an adapter translated into this one (a driver's or the system's), kept for
+    /// diagnosis. Not part of equality: the same code and message are the same failure.
+    public var cause: (any Error)?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
+        self.cause = cause
+    }
+
+    public static func == (lhs: EventLogError, rhs: EventLogError) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        hasher.combine(message)
     }
 
     public var description: String { "\(code): \(message)" }

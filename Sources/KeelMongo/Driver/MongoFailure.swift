@@ -29,12 +29,12 @@ struct MongoFailure: Error, Sendable, CustomStringConvertible {
 
     var storeError: StoreError {
         switch kind {
-        case .transient, .unavailable: StoreError(.unavailable, message)
-        case .duplicateKey: StoreError(.duplicateKey, message)
-        case .unauthorized: StoreError(.unauthorized, message)
-        case .invalid: StoreError(.invalidRequest, message)
-        case .closed: StoreError(.closed, message)
-        case .internal: StoreError(.internalError, message)
+        case .transient, .unavailable: StoreError(.unavailable, message, cause: self)
+        case .duplicateKey: StoreError(.duplicateKey, message, cause: self)
+        case .unauthorized: StoreError(.unauthorized, message, cause: self)
+        case .invalid: StoreError(.invalidRequest, message, cause: self)
+        case .closed: StoreError(.closed, message, cause: self)
+        case .internal: StoreError(.internalError, message, cause: self)
         }
     }
 

@@ -97,7 +97,7 @@ public final class MongoProjectionStore: ProjectionStore {
             } catch let failure as MongoFailure {
                 guard failure.kind == .transient, attempt < options.retry.maxAttempts else {
                     if failure.kind == .transient {
-                        throw StoreError(.unavailable, "\(failure.message) (gave up after \(attempt) attempts)")
+                        throw StoreError(.unavailable, "\(failure.message) (gave up after \(attempt) attempts)", cause: failure)
                     }
                     throw failure.storeError
                 }

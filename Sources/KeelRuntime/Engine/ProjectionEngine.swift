@@ -184,7 +184,8 @@ final class ProjectionEngine {
             projection: projector.name, topic: record.topic, partition: record.partition, offset: record.offset, key: key,
             tenant: tenant, status: .poison, error: error, eventID: event?.id, eventType: event?.type, timestampMs: record.timestampMs)
         if let blockKey { blocked[blockKey] = [entry] } else { keyless[entry.documentID] = entry }
-        logger.warning("\(label): dead-lettered \(entry.id) (key \(key ?? "none")): \(error)")
+        logger.warning(
+            "dead-lettered an event", metadata: ["projector": "\(target)", "entry": "\(entry.id)", "key": "\(key ?? "none")", "error": "\(error)"])
         note(entry, event: event, into: &unit)
     }
 
@@ -229,7 +230,9 @@ final class ProjectionEngine {
                 // An operator request's own batch: there is no event to blame.
                 throw error
             }
-            logger.warning("\(label): the store refused a batch of \(covered.count) record(s) (\(error)); isolating the event at fault")
+            logger.warning(
+                "the store refused a batch; isolating the event at fault",
+                metadata: ["projector": "\(target)", "records": "\(covered.count)", "error": "\(error)"])
             return try await isolateRefusal(unit, records[covered])
         }
     }
@@ -272,7 +275,7 @@ final class ProjectionEngine {
         case .failure(let error):
             return .refused(error)
         case .success(.skippedAsDuplicate):
-            logger.notice("\(label): a batch was already applied (checkpoint moved elsewhere); resynchronising")
+            logger.notice("a batch was already applied (checkpoint moved elsewhere); resynchronising", metadata: ["projector": "\(target)"])
             return .skipped
         case .success(.applied):
             positions.merge(unit.positions) { Swift.max($0, $1) }

@@ -16,7 +16,8 @@ extension ProjectionEngine {
             }
         case .redrive(let id?):
             guard let entry = find(id) else {
-                logger.notice("\(label): redrive of \(id): no such dead letter (already redriven or skipped?)")
+                logger.notice(
+                    "redrive: no such dead letter (already redriven or skipped?)", metadata: ["projector": "\(target)", "entry": "\(id)"])
                 return
             }
             if let key = entry.blockKey {
@@ -26,7 +27,9 @@ extension ProjectionEngine {
             }
         case .skip(let id, let reason):
             guard let entry = find(id), entry.status == .poison else {
-                logger.notice("\(label): skip of \(id): no such dead-lettered (poison) entry; parked entries cannot be skipped")
+                logger.notice(
+                    "skip: no such dead-lettered (poison) entry; parked entries cannot be skipped",
+                    metadata: ["projector": "\(target)", "entry": "\(id)"])
                 return
             }
             if let key = entry.blockKey {
@@ -85,7 +88,7 @@ extension ProjectionEngine {
                 failed.blockedBy = nil
                 poison = failed
                 remaining.append(failed)
-                logger.warning("\(label): redrive of \(entry.id) failed again: \(error)")
+                logger.warning("redrive failed again", metadata: ["projector": "\(target)", "entry": "\(entry.id)", "error": "\(error)"])
                 note(failed, event: nil, into: &unit)
             }
         }
@@ -95,7 +98,7 @@ extension ProjectionEngine {
     private func redriveKeyless(_ entry: DeadLetterEntry, into unit: inout Unit) async throws {
         guard let record = try await RecordReader(log: log).read(topic: entry.topic, partition: entry.partition, offset: entry.offset)
         else {
-            logger.warning("\(label): redrive of \(entry.id): the record is no longer in the log")
+            logger.warning("redrive: the record is no longer in the log", metadata: ["projector": "\(target)", "entry": "\(entry.id)"])
             return
         }
         switch project(record, decoded: decode(record)) {
@@ -108,7 +111,7 @@ extension ProjectionEngine {
             var failed = entry
             failed.error = error
             keyless[entry.documentID] = failed
-            logger.warning("\(label): redrive of \(entry.id) failed again: \(error)")
+            logger.warning("redrive failed again", metadata: ["projector": "\(target)", "entry": "\(entry.id)", "error": "\(error)"])
             note(failed, event: nil, into: &unit)
         }
     }

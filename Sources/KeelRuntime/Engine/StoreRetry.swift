@@ -19,7 +19,7 @@ struct Backoff: Sendable {
             do {
                 let value = try await operation()
                 if attempts > 0 {
-                    logger.notice("\(what): resumed after \(attempts) failed attempt(s)")
+                    logger.notice("resumed after failed attempts", metadata: ["operation": "\(what)", "attempts": "\(attempts)"])
                 }
                 return value
             } catch let error as StoreError where error.code == .closed {
@@ -28,9 +28,11 @@ struct Backoff: Sendable {
                 throw CancellationError()
             } catch {
                 if attempts == 0 {
-                    logger.warning("\(what): paused, \(error); retrying with backoff (up to \(maximum))")
+                    logger.warning(
+                        "paused; retrying with backoff",
+                        metadata: ["operation": "\(what)", "error": "\(error)", "max_backoff": "\(maximum)"])
                 } else {
-                    logger.debug("\(what): attempt \(attempts + 1) failed: \(error)")
+                    logger.debug("attempt failed", metadata: ["operation": "\(what)", "attempt": "\(attempts + 1)", "error": "\(error)"])
                 }
                 attempts += 1
                 try await Task.sleep(for: delay)

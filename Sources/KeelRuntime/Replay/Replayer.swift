@@ -68,7 +68,9 @@ public final class Replayer: Sendable {
         let shadow = CollectionSet(projection: projector.name, generation: generation)
         let leftovers = try await store.generations(of: projector.name).filter { !$0.isLive && $0 != shadow }
         for leftover in leftovers {
-            logger.notice("replay \(projector.name): dropping the leftover shadow \(leftover) of an interrupted replay")
+            logger.notice(
+                "replay: dropping the leftover shadow of an interrupted replay",
+                metadata: ["projector": "\(projector.name)", "shadow": "\(leftover)"])
             try await store.drop(leftover, collections: collections)
         }
         try await store.ensureIndexes(
