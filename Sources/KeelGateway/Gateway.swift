@@ -87,7 +87,9 @@ public func buildGatewayRouters(
         access: dependencies.access, adminKey: configuration.adminKey, jwt: dependencies.jwt,
         localOperatorToken: configuration.localOperatorToken, now: dependencies.authClock)
     let routes = RouteRegistrar(
-        router: router, routeGuard: RouteGuard(authenticator: authenticator, limiter: RateLimiter(policy: configuration.rateLimits, now: dependencies.rateLimitClock)))
+        router: router,
+        routeGuard: RouteGuard(authenticator: authenticator, limiter: RateLimiter(policy: configuration.rateLimits, now: dependencies.rateLimitClock))
+    )
     let logger = dependencies.logger
     let dedupe = DedupeIndex(store: dependencies.store, window: configuration.dedupeWindow)
     IngestController(

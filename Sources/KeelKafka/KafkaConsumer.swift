@@ -81,10 +81,12 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         try config.apply(log.consumerDefaults(groupID: effectiveGroup, autoOffsetReset: reset))
         try config.apply(log.properties)
         try config.apply(log.consumerProperties)
-        let context = RDClientContext(logger: logger, rebalance: { [weak self] rebalance in
-            guard let self else { rebalance.consumer.unassignAll(); return }
-            self.rebalanced(rebalance)
-        })
+        let context = RDClientContext(
+            logger: logger,
+            rebalance: { [weak self] rebalance in
+                guard let self else { rebalance.consumer.unassignAll(); return }
+                self.rebalanced(rebalance)
+            })
         self.client = try RDKafkaClient(kind: .consumer, config: config, context: context)
     }
 
@@ -449,7 +451,8 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
                 // Resolve now: seek needs a concrete (or logical) offset.
                 let committedList = RDKafkaTopicPartitionList([partition])
                 if groupID != nil, (try? client.consumer.committed(committedList, timeoutMs: timeoutMs)) != nil,
-                   let offset = committedList.elements.first?.offset, offset >= 0 {
+                    let offset = committedList.elements.first?.offset, offset >= 0
+                {
                     start = .offset(offset)
                 } else {
                     start = fallback == .earliest ? .earliest : .latest

@@ -278,7 +278,11 @@ public final class KafkaEventLog: EventLog {
 
     /// Flush (bounded), fail whatever is left, stop the poll thread, destroy. Once.
     private func closeProducer(flushMs: Int32) async {
-        guard shutdownDone.withLock({ done in defer { done = true }; return !done }) else { return }
+        guard
+            shutdownDone.withLock({ done in
+                defer { done = true }; return !done
+            })
+        else { return }
         let client = self.client
         let pollThread = self.pollThread
         let handles = state.withLock { s -> [RDTopicHandle] in

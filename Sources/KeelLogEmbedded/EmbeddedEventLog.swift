@@ -88,7 +88,8 @@ public final class EmbeddedEventLog: EventLog {
             ends = nil
             recent = nil
             guard FileManager.default.fileExists(atPath: databasePath) else {
-                throw EventLogError(.unreachable, "no embedded log in \(directory): \(Storage.databaseName) is missing (has a writer ever opened it?)")
+                throw EventLogError(
+                    .unreachable, "no embedded log in \(directory): \(Storage.databaseName) is missing (has a writer ever opened it?)")
             }
             do {
                 let probe = try SQLiteConnection(path: databasePath, readOnly: true)
@@ -151,7 +152,8 @@ public final class EmbeddedEventLog: EventLog {
         if outcome.coordinates.isEmpty, Set(failures.values.map(\.code)).count == 1, let first = failures.min(by: { $0.key < $1.key }) {
             throw first.value  // nothing acknowledged, one reason: report it plainly
         }
-        throw ProduceFailure(topic: topic, acknowledged: Dictionary(uniqueKeysWithValues: zip(outcome.indexes, outcome.coordinates)), failures: failures)
+        throw ProduceFailure(
+            topic: topic, acknowledged: Dictionary(uniqueKeysWithValues: zip(outcome.indexes, outcome.coordinates)), failures: failures)
     }
 
     public func makeConsumer(_ configuration: ConsumerConfiguration) async throws -> any EventConsumer {

@@ -45,10 +45,10 @@ final class GroupCoordinator: Sendable {
         let id = state.withLock { state -> UInt64 in
             state.nextMember += 1
             for (topic, count) in counts { state.partitionCounts[topic] = count }
-            var group_ = state.groups[group] ?? Group()
-            group_.order.append(state.nextMember)
-            group_.members[state.nextMember] = Member(topics: topics)
-            state.groups[group] = group_
+            var groupState = state.groups[group] ?? Group()
+            groupState.order.append(state.nextMember)
+            groupState.members[state.nextMember] = Member(topics: topics)
+            state.groups[group] = groupState
             Self.reconcile(&state, group, now: .now, timeout: rebalanceTimeout)
             return state.nextMember
         }
@@ -58,10 +58,10 @@ final class GroupCoordinator: Sendable {
 
     func leave(group: String, member: UInt64) {
         state.withLock { state in
-            guard var group_ = state.groups[group] else { return }
-            group_.members[member] = nil
-            group_.order.removeAll { $0 == member }
-            state.groups[group] = group_.order.isEmpty ? nil : group_
+            guard var groupState = state.groups[group] else { return }
+            groupState.members[member] = nil
+            groupState.order.removeAll { $0 == member }
+            state.groups[group] = groupState.order.isEmpty ? nil : groupState
             if state.groups[group] != nil { Self.reconcile(&state, group, now: .now, timeout: rebalanceTimeout) }
         }
         notifier.bump()
@@ -84,7 +84,7 @@ final class GroupCoordinator: Sendable {
     /// The member's next rebalance event, acknowledging a revocation delivered by an earlier poll.
     func nextEvent(group: String, member: UInt64) -> ConsumerEvent? {
         let (event, wake) = state.withLock { state -> (ConsumerEvent?, Bool) in
-            guard var group_ = state.groups[group], var me = group_.members[member] else { return (nil, false) }
+            guard var groupState = state.groups[group], var me = groupState.members[member] else { return (nil, false) }
             var wake = false
             if me.revokeDelivered && !me.pending.contains(where: { if case .revoked = $0 { true } else { false } }) {
                 me.owned.subtract(me.revoking)
@@ -93,12 +93,12 @@ final class GroupCoordinator: Sendable {
                 me.revokeQueuedAt = nil
                 wake = true
             }
-            group_.members[member] = me
-            state.groups[group] = group_
+            groupState.members[member] = me
+            state.groups[group] = groupState
             // Also where another member's acknowledgement is overdue. A settled group (every
             // member joined, no revocation outstanding) has nothing to reconcile: join, leave
             // and topic changes reconcile themselves, and this is called on every poll.
-            if wake || group_.members.values.contains(where: { !$0.joined || !$0.revoking.isEmpty }) {
+            if wake || groupState.members.values.contains(where: { !$0.joined || !$0.revoking.isEmpty }) {
                 Self.reconcile(&state, group, now: .now, timeout: rebalanceTimeout)
             }
             guard var current = state.groups[group]?.members[member], !current.pending.isEmpty else { return (nil, wake) }

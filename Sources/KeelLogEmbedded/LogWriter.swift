@@ -152,13 +152,15 @@ final class LogWriter: @unchecked Sendable {
                 indexStatement.bind(2, Int64(index))
                 let lastIndex = try indexStatement.step() && !indexStatement.isNull(0) ? indexStatement.int64(0) : 0
                 indexStatement.reset()
-                partitions.append(Partition(
-                    topicID: row.id, index: index, nextOffset: partitionsStatement.int64(1),
-                    maxTs: partitionsStatement.int64(2), lastIndexOffset: lastIndex))
+                partitions.append(
+                    Partition(
+                        topicID: row.id, index: index, nextOffset: partitionsStatement.int64(1),
+                        maxTs: partitionsStatement.int64(2), lastIndexOffset: lastIndex))
             }
             partitionsStatement.reset()
             guard partitions.count == Int(row.partitions) else {
-                throw EventLogError(.invalidArgument, "\(databasePath): topic \(row.name) has \(partitions.count) partition rows, expected \(row.partitions)")
+                throw EventLogError(
+                    .invalidArgument, "\(databasePath): topic \(row.name) has \(partitions.count) partition rows, expected \(row.partitions)")
             }
             topics[row.name] = Topic(row: row, partitions: partitions)
         }
@@ -350,7 +352,8 @@ final class LogWriter: @unchecked Sendable {
             let headerBlob = HeaderCodec.encode(record.headers)
             let size = (record.key?.count ?? 0) + (record.value?.count ?? 0) + (headerBlob?.count ?? 0)
             if size > options.maxRecordBytes {
-                outcome.failures[index] = EventLogError(.invalidArgument, "record of \(size) bytes exceeds the embedded log's limit of \(options.maxRecordBytes)")
+                outcome.failures[index] = EventLogError(
+                    .invalidArgument, "record of \(size) bytes exceeds the embedded log's limit of \(options.maxRecordBytes)")
                 continue
             }
             let partition = topic.partitions[Int(partitionIndex)]
@@ -369,7 +372,8 @@ final class LogWriter: @unchecked Sendable {
             if let cached = partition.insert {
                 insert = cached
             } else {
-                insert = try db.statement("INSERT INTO \(Storage.table(partition.topicID, partitionIndex))(off, ts, key, value, headers) VALUES(?1, ?2, ?3, ?4, ?5)")
+                insert = try db.statement(
+                    "INSERT INTO \(Storage.table(partition.topicID, partitionIndex))(off, ts, key, value, headers) VALUES(?1, ?2, ?3, ?4, ?5)")
                 partition.insert = insert
             }
             insert.bind(1, offset)
@@ -393,9 +397,10 @@ final class LogWriter: @unchecked Sendable {
             }
             outcome.coordinates.append(RecordCoordinates(topic: name, partition: partitionIndex, offset: offset, timestampMs: timestamp))
             if recent.maxRecords > 0 {
-                appendedRecords[PartitionEnds.Key(topicID: partition.topicID, partition: partitionIndex), default: []].append(ConsumedRecord(
-                    topic: name, partition: partitionIndex, offset: offset, timestampMs: timestamp, key: record.key, value: record.value,
-                    headers: record.headers))
+                appendedRecords[PartitionEnds.Key(topicID: partition.topicID, partition: partitionIndex), default: []].append(
+                    ConsumedRecord(
+                        topic: name, partition: partitionIndex, offset: offset, timestampMs: timestamp, key: record.key, value: record.value,
+                        headers: record.headers))
             }
         }
         if !outcome.failures.isEmpty {
@@ -418,7 +423,8 @@ final class LogWriter: @unchecked Sendable {
         let partitionInsert = try db.statement("INSERT INTO partitions(topic_id, partition, next_offset, max_ts) VALUES(?1, ?2, 0, ?3)")
         var partitions: [Partition] = []
         for index in 0..<spec.partitions {
-            try db.execute("CREATE TABLE \(Storage.table(id, index))(off INTEGER PRIMARY KEY, ts INTEGER NOT NULL, key BLOB, value BLOB, headers BLOB)")
+            try db.execute(
+                "CREATE TABLE \(Storage.table(id, index))(off INTEGER PRIMARY KEY, ts INTEGER NOT NULL, key BLOB, value BLOB, headers BLOB)")
             partitionInsert.bind(1, id)
             partitionInsert.bind(2, Int64(index))
             partitionInsert.bind(3, Int64.min)
@@ -456,7 +462,9 @@ final class LogWriter: @unchecked Sendable {
 
     func commitOffsets(group: String, _ offsets: [PartitionOffset]) throws {
         guard let db else { throw WriterRejection(.closed, "the embedded log writer is closed") }
-        let upsert = try db.statement("INSERT INTO group_offsets(grp, topic, partition, off) VALUES(?1, ?2, ?3, ?4) ON CONFLICT(grp, topic, partition) DO UPDATE SET off = excluded.off")
+        let upsert = try db.statement(
+            "INSERT INTO group_offsets(grp, topic, partition, off) VALUES(?1, ?2, ?3, ?4) ON CONFLICT(grp, topic, partition) DO UPDATE SET off = excluded.off"
+        )
         for offset in offsets {
             upsert.bind(1, group)
             upsert.bind(2, offset.topicPartition.topic)
@@ -491,7 +499,9 @@ final class LogWriter: @unchecked Sendable {
                 for partition in topic.partitions {
                     let table = Storage.table(id, partition.index)
                     if partition.compactedThrough != partition.nextOffset {
-                        try db.execute("DELETE FROM \(table) WHERE key IS NOT NULL AND off NOT IN (SELECT max(off) FROM \(table) WHERE key IS NOT NULL GROUP BY key)")
+                        try db.execute(
+                            "DELETE FROM \(table) WHERE key IS NOT NULL AND off NOT IN (SELECT max(off) FROM \(table) WHERE key IS NOT NULL GROUP BY key)"
+                        )
                         removed += db.changes
                         partition.compactedThrough = partition.nextOffset
                     }

@@ -95,9 +95,10 @@ enum Storage {
         defer { statement.reset() }
         var rows: [TopicRow] = []
         while try statement.step() {
-            rows.append(TopicRow(
-                id: statement.int64(0), name: statement.string(1) ?? "", partitions: Int32(statement.int64(2)),
-                replication: Int16(statement.int64(3)), config: decodeConfig(statement.string(4))))
+            rows.append(
+                TopicRow(
+                    id: statement.int64(0), name: statement.string(1) ?? "", partitions: Int32(statement.int64(2)),
+                    replication: Int16(statement.int64(3)), config: decodeConfig(statement.string(4))))
         }
         return rows
     }
@@ -117,7 +118,8 @@ enum Storage {
 
     /// The first offset whose timestamp is at or after `timestampMs`, or the end offset.
     /// Uses the sparse time index to skip to the right chunk, then scans at most one chunk.
-    static func offset(_ db: SQLiteConnection, _ topicID: Int64, _ partition: Int32, atTimestampMs timestampMs: Int64) throws(EventLogError) -> Int64 {
+    static func offset(_ db: SQLiteConnection, _ topicID: Int64, _ partition: Int32, atTimestampMs timestampMs: Int64) throws(EventLogError) -> Int64
+    {
         let (start, end) = try bounds(db, topicID, partition)
         let indexStatement = try db.statement(
             "SELECT off FROM time_index WHERE topic_id = ?1 AND partition = ?2 AND max_before < ?3 ORDER BY off DESC LIMIT 1")
@@ -151,7 +153,8 @@ enum Storage {
         _ db: SQLiteConnection, topic: String, topicID: Int64, partition: Int32, from offset: Int64, limit: Int,
         into records: inout [ConsumedRecord]
     ) throws(EventLogError) -> Int {
-        let statement = try db.statement("SELECT off, ts, key, value, headers FROM \(table(topicID, partition)) WHERE off >= ?1 ORDER BY off LIMIT ?2")
+        let statement = try db.statement(
+            "SELECT off, ts, key, value, headers FROM \(table(topicID, partition)) WHERE off >= ?1 ORDER BY off LIMIT ?2")
         defer { statement.reset() }
         statement.bind(1, offset)
         statement.bind(2, Int64(limit))
@@ -161,9 +164,10 @@ enum Storage {
             guard let headers else {
                 throw EventLogError(.internalError, "corrupt headers at \(topic)[\(partition)]@\(statement.int64(0)) in \(db.path)")
             }
-            records.append(ConsumedRecord(
-                topic: topic, partition: partition, offset: statement.int64(0), timestampMs: statement.int64(1),
-                key: statement.bytes(2), value: statement.bytes(3), headers: headers))
+            records.append(
+                ConsumedRecord(
+                    topic: topic, partition: partition, offset: statement.int64(0), timestampMs: statement.int64(1),
+                    key: statement.bytes(2), value: statement.bytes(3), headers: headers))
             count += 1
         }
         return count
@@ -177,7 +181,8 @@ enum Storage {
 
     /// Kafka's legal topic names: `[a-zA-Z0-9._-]{1,249}`, not `.` or `..`.
     static func validateTopicName(_ name: String) throws(EventLogError) {
-        let legal = !name.isEmpty && name.utf8.count <= 249 && name != "." && name != ".."
+        let legal =
+            !name.isEmpty && name.utf8.count <= 249 && name != "." && name != ".."
             && name.utf8.allSatisfy { byte in
                 (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
                     || byte == 0x2e || byte == 0x5f || byte == 0x2d

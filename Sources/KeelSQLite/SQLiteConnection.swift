@@ -30,7 +30,8 @@ package final class SQLiteConnection<Failure: SQLiteFailure> {
     package static func openWriter(path: String, durableCommits: Bool) throws(Failure) -> SQLiteConnection<Failure> {
         let db = try SQLiteConnection<Failure>(path: path, readOnly: false)
         try db.execute("PRAGMA journal_mode=WAL")
-        try db.execute("""
+        try db.execute(
+            """
             PRAGMA synchronous=\(durableCommits ? "FULL" : "NORMAL");
             PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=4096;
             PRAGMA journal_size_limit=67108864; PRAGMA temp_store=MEMORY

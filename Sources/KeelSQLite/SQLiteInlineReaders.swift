@@ -52,7 +52,10 @@ package final class SQLiteInlineReaders<Failure: SQLiteFailure>: Sendable {
         _ = idle  // released here, outside the lock
     }
 
-    private enum Step { case use(Lease), open, none }
+    private enum Step {
+        case use(Lease)
+        case open, none
+    }
 
     private func checkOut() -> Lease? {
         let step = state.withLock { state -> Step in

@@ -10,7 +10,10 @@ struct Keel: AsyncParsableCommand {
         commandName: "keel",
         abstract: "Keel: an event-sourced platform for agents, workflows, assistants and calls.",
         discussion: "Every action is a CloudEvent on a topic. Exit codes: 0 ok, 1 runtime failure, 2 usage or validation error.",
-        subcommands: [TopicsCommand.self, ProduceCommand.self, TailCommand.self, BenchCommand.self, ServeCommand.self, DemoCommand.self, ProjectionsCommand.self, ReplayCommand.self, DLQCommand.self]
+        subcommands: [
+            TopicsCommand.self, ProduceCommand.self, TailCommand.self, BenchCommand.self, ServeCommand.self, DemoCommand.self,
+            ProjectionsCommand.self, ReplayCommand.self, DLQCommand.self,
+        ]
     )
 
     static func main() async {

@@ -81,7 +81,8 @@ struct ConsumeConformanceTests {
                 async let b: ConsumerEvent? = two.poll(timeout: .milliseconds(300))
                 _ = try await (a, b)
                 let (ownedByOne, ownedByTwo) = (try await one.assignment(), try await two.assignment())
-                settled = !ownedByOne.isEmpty && !ownedByTwo.isEmpty
+                settled =
+                    !ownedByOne.isEmpty && !ownedByTwo.isEmpty
                     && Set(ownedByOne).isDisjoint(with: ownedByTwo) && ownedByOne.count + ownedByTwo.count == 4
             }
             #expect(settled, "the group never split its 4 partitions between both members")
@@ -102,9 +103,10 @@ struct ConsumeConformanceTests {
         try await withLog(kind) { log in
             let topic = try await makeTopic(log, partitions: 1)
             let base: Int64 = 1_750_000_000_000
-            _ = try await log.produce((0..<100).map {
-                OutgoingRecord(key: nil, value: bytes("\($0)"), timestampMs: base + Int64($0) * 1000, partition: 0)
-            }, to: topic)
+            _ = try await log.produce(
+                (0..<100).map {
+                    OutgoingRecord(key: nil, value: bytes("\($0)"), timestampMs: base + Int64($0) * 1000, partition: 0)
+                }, to: topic)
             let tp = TopicPartition(topic, 0)
             // tansu answers every timestamp lookup with offset 0 (INFRA.md's known gaps). Every log
             // must still never skip a record at or after the timestamp; exact offsets are checked
@@ -117,7 +119,9 @@ struct ConsumeConformanceTests {
             withKnownIssue("tansu: ListOffsets by timestamp returns 0") {
                 #expect(exactLookup == 42)
                 #expect(betweenLookup == 42)
-            } when: { tansuGap }
+            } when: {
+                tansuGap
+            }
 
             let fromTime = try await log.makeConsumer(.init(subscription: .partitions([tp]), start: .timestampMs(base + 42_000), maxBatchSize: 100))
             let byTime = try await collect(from: fromTime, throughOffset: 99)
@@ -126,7 +130,9 @@ struct ConsumeConformanceTests {
             withKnownIssue("tansu: ListOffsets by timestamp returns 0") {
                 #expect(byTime.first?.offset == 42)
                 #expect(byTime.count == 58)
-            } when: { tansuGap }
+            } when: {
+                tansuGap
+            }
 
             let byOffset = try await readRecords(log, topic: topic, partitions: 1, count: 10, start: .offset(90))
             #expect(byOffset.map(\.offset) == Array(90..<100))
@@ -143,7 +149,9 @@ struct ConsumeConformanceTests {
             #expect(Set(late.map(\.offset)).isSuperset(of: 95..<100))
             withKnownIssue("tansu: ListOffsets by timestamp returns 0") {
                 #expect(late.map(\.offset) == Array(95..<100))
-            } when: { tansuGap }
+            } when: {
+                tansuGap
+            }
             try await consumer.close()
         }
     }
@@ -153,7 +161,8 @@ struct ConsumeConformanceTests {
         try await withLog(kind) { log in
             let topic = try await makeTopic(log, partitions: 2)
             try await produceNumbered(log, topic, count: 10, partitions: 2)
-            let consumer = try await log.makeConsumer(.init(subscription: .partitions([TopicPartition(topic, 0), TopicPartition(topic, 1)]), start: .earliest))
+            let consumer = try await log.makeConsumer(
+                .init(subscription: .partitions([TopicPartition(topic, 0), TopicPartition(topic, 1)]), start: .earliest))
             let backlog = try await collect(from: consumer, count: 10)
             #expect(backlog.count == 10)
             // Caught up before anything new exists: a poll came back empty. What is produced
@@ -189,7 +198,9 @@ struct ConsumeConformanceTests {
                 if received >= 3 { try await consumer.close() }
             }
             #expect(received == 3)
-            await #expect(throws: EventLogError.self) { try await consumer.commit([]) ; _ = try await consumer.poll(timeout: .milliseconds(10)) }
+            await #expect(throws: EventLogError.self) {
+                try await consumer.commit([]); _ = try await consumer.poll(timeout: .milliseconds(10))
+            }
         }
     }
 }

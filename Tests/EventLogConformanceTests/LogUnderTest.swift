@@ -2,10 +2,11 @@ import Foundation
 import KeelCore
 import KeelKafka
 import KeelLog
-@testable import KeelLogEmbedded
 import KeelTestSupport
 import Logging
 import Testing
+
+@testable import KeelLogEmbedded
 
 /// The adapters the conformance suite runs against. Every test takes one as its argument, so
 /// the same assertions hold for the embedded log and for Kafka.

@@ -113,11 +113,13 @@ struct ProduceConformanceTests {
                         var mine: [RecordCoordinates] = []
                         for i in 0..<50 {  // single-record and small-batch calls interleave across tasks
                             if i % 2 == 0 {
-                                mine.append(try await log.produce(OutgoingRecord(key: bytes("p\(producer)"), value: bytes("p\(producer)-\(i)")), to: topic))
+                                mine.append(
+                                    try await log.produce(OutgoingRecord(key: bytes("p\(producer)"), value: bytes("p\(producer)-\(i)")), to: topic))
                             } else {
-                                mine += try await log.produce((0..<4).map { j in
-                                    OutgoingRecord(key: bytes("p\(producer)"), value: bytes("p\(producer)-\(i)-\(j)"))
-                                }, to: topic)
+                                mine += try await log.produce(
+                                    (0..<4).map { j in
+                                        OutgoingRecord(key: bytes("p\(producer)"), value: bytes("p\(producer)-\(i)-\(j)"))
+                                    }, to: topic)
                             }
                         }
                         return mine

@@ -34,7 +34,8 @@ struct ProduceTailCommandTests {
     func freshEmbeddedDirectoryNeedsNoApply() async throws {
         guard let (keel, cleanup) = try keelRunner(.embedded) else { return }
         defer { cleanup() }
-        let produced = try await keel.run(["produce", "keel.external"], stdin: #"{"type":"com.example.fresh.start","key":"k","data":{"n":1}}"# + "\n")
+        let produced = try await keel.run(
+            ["produce", "keel.external"], stdin: #"{"type":"com.example.fresh.start","key":"k","data":{"n":1}}"# + "\n")
         #expect(produced.status == 0, "\(produced.stderr)")
         #expect(try parseLines(produced.stdout).first?["topic"] == .string("keel.external"))
         let described = try await keel.run(["topics", "apply", "--format", "json"])
@@ -74,10 +75,10 @@ struct ProduceTailCommandTests {
         let key = uniqueName("bad")
         let input = [
             #"{"type":"com.example.ok","key":"\#(key)","data":{"n":1}}"#,
-            #"{"type":"com.example.ok","key":"\#(key)","data":{"n":2"#,            // 2: truncated JSON
-            #"{"key":"\#(key)","data":{}}"#,                                        // 3: no type
-            #"{"specversion":"0.3","id":"x","source":"s","type":"t","partitionkey":"\#(key)"}"#, // 4: wrong specversion
-            #"{"type":"com.example.ok","key":"\#(key)","dta":{}}"#,                 // 5: unknown field
+            #"{"type":"com.example.ok","key":"\#(key)","data":{"n":2"#,  // 2: truncated JSON
+            #"{"key":"\#(key)","data":{}}"#,  // 3: no type
+            #"{"specversion":"0.3","id":"x","source":"s","type":"t","partitionkey":"\#(key)"}"#,  // 4: wrong specversion
+            #"{"type":"com.example.ok","key":"\#(key)","dta":{}}"#,  // 5: unknown field
             #"{"type":"com.example.ok","key":"\#(key)","data":{"n":6}}"#,
         ].joined(separator: "\n")
         let result = try await keel.run(["produce", "keel.external"], stdin: input)
@@ -112,15 +113,18 @@ struct ProduceTailCommandTests {
         defer { cleanup() }
         #expect(try await keel.run(["topics", "apply"]).status == 0)
         // A type the catalog does not know, on a topic that is not the open ingest topic.
-        let unknownType = try await keel.run(["produce", "keel.workflow.runs"], stdin: #"{"type":"com.example.unknown","key":"r1","data":{}}"# + "\n")
+        let unknownType = try await keel.run(
+            ["produce", "keel.workflow.runs"], stdin: #"{"type":"com.example.unknown","key":"r1","data":{}}"# + "\n")
         #expect(unknownType.status == 2)
         #expect(unknownType.stderr.contains("line 1:"))
         // A registered type whose data fails its schema (missing required fields).
-        let badData = try await keel.run(["produce", "keel.workflow.runs"], stdin: #"{"type":"keel.workflow.run.started","key":"r1","data":{}}"# + "\n")
+        let badData = try await keel.run(
+            ["produce", "keel.workflow.runs"], stdin: #"{"type":"keel.workflow.run.started","key":"r1","data":{}}"# + "\n")
         #expect(badData.status == 2)
         #expect(badData.stderr.contains("data"))
         // A registered type sent to the open ingest topic is still validated.
-        let viaExternal = try await keel.run(["produce", "keel.external"], stdin: #"{"type":"keel.workflow.run.started","key":"r1","data":{"bogus":true}}"# + "\n")
+        let viaExternal = try await keel.run(
+            ["produce", "keel.external"], stdin: #"{"type":"keel.workflow.run.started","key":"r1","data":{"bogus":true}}"# + "\n")
         #expect(viaExternal.status == 2)
         // An unknown topic is a usage error before anything is read.
         let unknownTopic = try await keel.run(["produce", "keel.nope"], stdin: "{}\n")

@@ -4,7 +4,7 @@ import KeelTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// `keel replay` and `keel dlq` beside a `keel serve` that holds the embedded directory: they

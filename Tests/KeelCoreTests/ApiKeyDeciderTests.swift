@@ -329,10 +329,11 @@ import Testing
         #expect(full["previousHash"] == Self.hashA.json)
         #expect(full["roles"] == ["reader"])
         #expect(full["allowedTypes"] == ["a.*"])
-        #expect(Self.allEvents().map(\.type) == [
-            "keel.apikey.created", "keel.apikey.created", "keel.apikey.rotated", "keel.apikey.rotated", "keel.apikey.rotated",
-            "keel.apikey.revoked", "keel.apikey.revoked",
-        ])
+        #expect(
+            Self.allEvents().map(\.type) == [
+                "keel.apikey.created", "keel.apikey.created", "keel.apikey.rotated", "keel.apikey.rotated", "keel.apikey.rotated",
+                "keel.apikey.revoked", "keel.apikey.revoked",
+            ])
     }
 
     @Test func readingIsStrictOnKindsButDropsUnknownRoles() {

@@ -120,10 +120,11 @@ import Testing
         event.traceparent = Self.traceparent
         event.tracestate = "rojo=00f067aa0ba902b7"
         event.dataversion = 2
-        #expect(event.extensions == [
-            "tenantid": "acme", "partitionkey": "k", "correlationid": "c", "causationid": "d", "traceparent": Self.traceparent,
-            "tracestate": "rojo=00f067aa0ba902b7", "dataversion": "2",
-        ])
+        #expect(
+            event.extensions == [
+                "tenantid": "acme", "partitionkey": "k", "correlationid": "c", "causationid": "d", "traceparent": Self.traceparent,
+                "tracestate": "rojo=00f067aa0ba902b7", "dataversion": "2",
+            ])
         #expect(event.dataversion == 2)
         event.dataversion = nil
         event.tenantid = nil

@@ -59,7 +59,8 @@ import Testing
     // MARK: - structured
 
     @Test func decodesStructuredEvents() throws {
-        let body = #"{"specversion":"1.0","id":"ev-1","source":"/orders","type":"com.acme.order.placed","time":"2026-11-21T07:10:45.123Z","tenantid":"acme","data":{"n":1}}"#
+        let body =
+            #"{"specversion":"1.0","id":"ev-1","source":"/orders","type":"com.acme.order.placed","time":"2026-11-21T07:10:45.123Z","tenantid":"acme","data":{"n":1}}"#
         let event = try HTTPBinding.decodeStructured(bytes(body))
         #expect(event.id == "ev-1" && event.source == "/orders" && event.type == "com.acme.order.placed")
         #expect(event.tenantid == "acme")
@@ -119,7 +120,9 @@ import Testing
         let badFourth = "[\(good),\(good),\(good),{\"specversion\":\"1.0\",\"id\":\"x\",\"source\":\"/s\"}]"
         #expect(batchError(badFourth)?.field == "[3].type")
         #expect(batchError("[\(good),\"not an event\"]")?.field == "[1].event")
-        #expect(batchError("[\(good),{\"specversion\":\"1.0\",\"id\":\"x\",\"source\":\"/s\",\"type\":\"t\",\"tenantid\":\"ACME\"}]")?.field == "[1].tenantid")
+        #expect(
+            batchError("[\(good),{\"specversion\":\"1.0\",\"id\":\"x\",\"source\":\"/s\",\"type\":\"t\",\"tenantid\":\"ACME\"}]")?.field
+                == "[1].tenantid")
         let truncated = try #require(batchError("[\(good),"))
         #expect(truncated.field == "body" && truncated.reason.contains("end of input"))
     }
@@ -127,11 +130,12 @@ import Testing
     // MARK: - binary
 
     @Test func decodesBinaryEventsWithJSONData() throws {
-        let headers: Headers = Self.required + [
-            ("Content-Type", "application/json; charset=utf-8"), ("ce-time", "2026-11-21T08:10:45.123+01:00"),
-            ("ce-subject", "order-1"), ("ce-tenantid", "acme"), ("ce-dataversion", "2"), ("Accept", "*/*"),
-            ("ce-dataschema", "https://schemas.acme.example/order.json"),
-        ]
+        let headers: Headers =
+            Self.required + [
+                ("Content-Type", "application/json; charset=utf-8"), ("ce-time", "2026-11-21T08:10:45.123+01:00"),
+                ("ce-subject", "order-1"), ("ce-tenantid", "acme"), ("ce-dataversion", "2"), ("Accept", "*/*"),
+                ("ce-dataschema", "https://schemas.acme.example/order.json"),
+            ]
         let event = try HTTPBinding.decodeBinary(headers: headers, body: bytes(#"{"amount": 12, "note": "héllo"}"#))
         #expect(event.id == "ev-1" && event.source == "https://acme.example/orders" && event.type == "com.acme.order.placed")
         #expect(event.specversion == "1.0")
@@ -178,9 +182,10 @@ import Testing
     }
 
     @Test func headerValuesArePercentDecoded() throws {
-        let headers: Headers = Self.required.filter { $0.name != "ce-id" } + [
-            ("ce-id", "ev%201"), ("ce-subject", "caf%C3%A9%20%22quoted%22%20100%25"), ("ce-custom", "%e2%9c%93 ok"),
-        ]
+        let headers: Headers =
+            Self.required.filter { $0.name != "ce-id" } + [
+                ("ce-id", "ev%201"), ("ce-subject", "caf%C3%A9%20%22quoted%22%20100%25"), ("ce-custom", "%e2%9c%93 ok"),
+            ]
         let event = try HTTPBinding.decodeBinary(headers: headers, body: [])
         #expect(event.id == "ev 1")
         #expect(event.subject == "café \"quoted\" 100%")

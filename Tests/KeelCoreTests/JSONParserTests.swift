@@ -26,7 +26,9 @@ import Testing
 
     @Test func parsesContainers() throws {
         let value = try JSONValue.parse(#" { "a" : [1, 2.5, "x", null, true, {}], "b": {"c": []} } "#)
-        #expect(value == .object(["a": .array([.int(1), .double(2.5), .string("x"), .null, .bool(true), .object([:])]), "b": .object(["c": .array([])])]))
+        #expect(
+            value
+                == .object(["a": .array([.int(1), .double(2.5), .string("x"), .null, .bool(true), .object([:])]), "b": .object(["c": .array([])])]))
         #expect(value["a"]?.arrayValue?.count == 6)
         #expect(value["b"]?["c"] == .array([]))
         #expect(value["missing"] == nil)

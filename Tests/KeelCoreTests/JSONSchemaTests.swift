@@ -35,9 +35,11 @@ import Testing
     }
 
     @Test func objects() throws {
-        let s = #"{"type":"object","required":["id","amount"],"properties":{"id":{"type":"string"},"amount":{"type":"integer","minimum":0},"meta":{"type":"object","properties":{"a/b":{"type":"string"}}}},"additionalProperties":false}"#
+        let s =
+            #"{"type":"object","required":["id","amount"],"properties":{"id":{"type":"string"},"amount":{"type":"integer","minimum":0},"meta":{"type":"object","properties":{"a/b":{"type":"string"}}}},"additionalProperties":false}"#
         #expect(try paths(s, #"{"id":"x","amount":3}"#).isEmpty)
-        #expect(try messages(s, #"{"amount":-1,"extra":true}"#) == ["/id: is required", "/amount: must be >= 0", "/extra: is not an allowed property"])
+        #expect(
+            try messages(s, #"{"amount":-1,"extra":true}"#) == ["/id: is required", "/amount: must be >= 0", "/extra: is not an allowed property"])
         #expect(try paths(s, #"{"id":"x","amount":1,"meta":{"a/b":1}}"#) == ["/meta/a~1b"])
         let typed = #"{"type":"object","additionalProperties":{"type":"integer"}}"#
         #expect(try paths(typed, #"{"a":1,"b":"x"}"#) == ["/b"])

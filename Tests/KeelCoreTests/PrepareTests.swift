@@ -35,7 +35,9 @@ import Testing
     }
 
     @Test func unknownTopic() {
-        #expect(error(payment(["paymentId": "p"]), "keel.nope") == EventValidationError(field: "topic", reason: "unknown topic 'keel.nope' (see `keel topics list`)"))
+        #expect(
+            error(payment(["paymentId": "p"]), "keel.nope")
+                == EventValidationError(field: "topic", reason: "unknown topic 'keel.nope' (see `keel topics list`)"))
     }
 
     @Test func invalidEnvelope() {

@@ -58,9 +58,18 @@ import Testing
         #expect(suspended.suspended && suspended.suspendReason == "unpaid invoice")
         // Idempotent once suspended.
         #expect(try TenantDecider.decide(.suspend(tenantId: "acme", reason: "again"), state: suspended).isEmpty)
-        #expect(code { () throws(AccessError) in try TenantDecider.decide(.suspend(tenantId: "ghost", reason: "x"), state: nil) }! == (.notFound, "tenantId"))
-        #expect(code { () throws(AccessError) in try TenantDecider.decide(.suspend(tenantId: "acme", reason: ""), state: Self.acme) }! == (.invalid, "reason"))
-        #expect(code { () throws(AccessError) in try TenantDecider.decide(.suspend(tenantId: "ACME", reason: "x"), state: nil) }! == (.invalid, "tenantId"))
+        #expect(
+            code { () throws(AccessError) in try TenantDecider.decide(.suspend(tenantId: "ghost", reason: "x"), state: nil) }! == (
+                .notFound, "tenantId"
+            ))
+        #expect(
+            code { () throws(AccessError) in try TenantDecider.decide(.suspend(tenantId: "acme", reason: ""), state: Self.acme) }! == (
+                .invalid, "reason"
+            ))
+        #expect(
+            code { () throws(AccessError) in try TenantDecider.decide(.suspend(tenantId: "ACME", reason: "x"), state: nil) }! == (
+                .invalid, "tenantId"
+            ))
     }
 
     @Test func evolveFoldsUpdates() {
@@ -112,10 +121,11 @@ import Testing
         #expect(events[1].data == ["tenantId": "acme", "name": "Acme Inc"])
         #expect(events[4].data == ["tenantId": "acme", "reason": "unpaid invoice"])
         #expect(events[5].data == ["tenantId": "acme", "reason": "unpaid invoice", "name": "Acme Corp", "plan": "pro"])
-        #expect(events.map(\.type) == [
-            "keel.tenant.created", "keel.tenant.updated", "keel.tenant.updated", "keel.tenant.updated", "keel.tenant.suspended",
-            "keel.tenant.suspended", "keel.tenant.updated",
-        ])
+        #expect(
+            events.map(\.type) == [
+                "keel.tenant.created", "keel.tenant.updated", "keel.tenant.updated", "keel.tenant.updated", "keel.tenant.suspended",
+                "keel.tenant.suspended", "keel.tenant.updated",
+            ])
     }
 
     @Test func readingRejectsMalformedData() {

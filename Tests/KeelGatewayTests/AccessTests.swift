@@ -19,7 +19,8 @@ struct AccessTests {
             expectProblem(
                 try await client.call(.post, "/v1/tenants", token: adminKey, body: #"{"tenantId":"acme","name":"again"}"#), .conflict, "conflict")
             expectProblem(
-                try await client.call(.post, "/v1/tenants", token: adminKey, body: #"{"tenantId":"Bad Id","name":"x"}"#), .badRequest, "invalid-request")
+                try await client.call(.post, "/v1/tenants", token: adminKey, body: #"{"tenantId":"Bad Id","name":"x"}"#), .badRequest,
+                "invalid-request")
             let tenants = try await client.call(.get, "/v1/tenants", token: adminKey)
             #expect(tenants.body.json["tenants"]?.arrayValue?.compactMap { $0["tenantId"]?.stringValue }.contains("acme") == true)
             let created = try await client.call(.post, "/v1/tenants/acme/keys", token: adminKey, body: #"{"name":"ci","roles":["producer"]}"#)
@@ -149,12 +150,16 @@ struct AccessTests {
                     // An allowed SSE request streams forever, which the router client would wait
                     // out: `allowedRolesOpenTheEventStream` opens it on a live server instead.
                     if route == GatewayRoutes.stream, role.permissions.contains(permission) { continue }
-                    let response = try await client.call(route.method, path + "?topic=keel.external&tenant=acme", token: token, body: route.method == .get || route.method == .delete ? nil : "{}")
+                    let response = try await client.call(
+                        route.method, path + "?topic=keel.external&tenant=acme", token: token,
+                        body: route.method == .get || route.method == .delete ? nil : "{}")
                     let allowed = role.permissions.contains(permission)
                     if allowed {
                         // Past the role check: whatever the route then says of this input, never a server error.
                         #expect(response.status.code < 500, "\(role) on \(route.method) \(route.path): \(response.body.text)")
-                        #expect(response.status != .forbidden || response.body.json["detail"]?.stringValue?.contains("needs a role") == false, "\(role) on \(route.method) \(route.path): \(response.body.text)")
+                        #expect(
+                            response.status != .forbidden || response.body.json["detail"]?.stringValue?.contains("needs a role") == false,
+                            "\(role) on \(route.method) \(route.path): \(response.body.text)")
                     } else {
                         expectProblem(response, .forbidden, "forbidden")
                     }
@@ -222,12 +227,14 @@ struct AccessTests {
             let access = AccessService(log: harness.log, logger: quietLogger()) { token in announced.withLock { $0.append(token) } }
             let app = buildGateway(
                 configuration: harness.configuration,
-                dependencies: GatewayDependencies(log: harness.log, store: harness.store, catalog: catalog, projectors: [], access: access, logger: quietLogger()),
+                dependencies: GatewayDependencies(
+                    log: harness.log, store: harness.store, catalog: catalog, projectors: [], access: access, logger: quietLogger()),
                 services: [access])
             try await app.test(.router) { client in
                 try await waitUntil { !announced.withLock { $0 }.isEmpty }
                 let token = announced.withLock { $0[0] }
-                let created = try await client.call(.post, "/v1/tenants", token: token, body: #"{"tenantId":"t\#(UUID().uuidString.prefix(6).lowercased())","name":"x"}"#)
+                let created = try await client.call(
+                    .post, "/v1/tenants", token: token, body: #"{"tenantId":"t\#(UUID().uuidString.prefix(6).lowercased())","name":"x"}"#)
                 #expect(created.status == .created, "\(created.body.text)")
             }
             await harness.close()

@@ -158,7 +158,10 @@ extension ByteBuffer {
 
 extension TestClientProtocol {
     @discardableResult
-    func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, contentType: String? = "application/json", body: String? = nil, headers: HTTPFields = [:]) async throws -> TestResponse {
+    func call(
+        _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, contentType: String? = "application/json", body: String? = nil,
+        headers: HTTPFields = [:]
+    ) async throws -> TestResponse {
         var fields = headers
         if let token { fields[.authorization] = "Bearer \(token)" }
         if let contentType, body != nil { fields[.contentType] = contentType }
@@ -186,7 +189,9 @@ extension TestClientProtocol {
     }
 }
 
-func structuredEvent(id: String, type: String = "com.acme.order.placed", source: String = "test", data: String = #"{"n":1}"#, extra: String = "") -> String {
+func structuredEvent(id: String, type: String = "com.acme.order.placed", source: String = "test", data: String = #"{"n":1}"#, extra: String = "")
+    -> String
+{
     #"{"specversion":"1.0","id":"\#(id)","source":"\#(source)","type":"\#(type)","data":\#(data)\#(extra)}"#
 }
 

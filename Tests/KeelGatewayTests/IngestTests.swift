@@ -21,8 +21,10 @@ struct IngestTests {
             #expect(structured.body.json["duplicate"]?.boolValue == false)
             let binary = try await client.call(
                 .post, "/v1/events", token: producer, contentType: "application/json", body: #"{"n":2}"#,
-                headers: [HTTPField.Name("ce-specversion")!: "1.0", HTTPField.Name("ce-id")!: "b1", HTTPField.Name("ce-source")!: "test",
-                          HTTPField.Name("ce-type")!: "com.acme.order.placed", HTTPField.Name("ce-subject")!: "caf%C3%A9"])
+                headers: [
+                    HTTPField.Name("ce-specversion")!: "1.0", HTTPField.Name("ce-id")!: "b1", HTTPField.Name("ce-source")!: "test",
+                    HTTPField.Name("ce-type")!: "com.acme.order.placed", HTTPField.Name("ce-subject")!: "caf%C3%A9",
+                ])
             #expect(binary.status == .accepted, "\(binary.body.text)")
             let batch = try await client.call(
                 .post, "/v1/events", token: producer, contentType: "application/cloudevents-batch+json",
@@ -116,7 +118,9 @@ struct IngestTests {
 
     @Test("bad input gets a precise problem, nothing reaches a topic, the server keeps serving")
     func badInput() async throws {
-        let harness = try await Harness { $0.maxBodyBytes = 4096; $0.maxBatchEvents = 3 }
+        let harness = try await Harness {
+            $0.maxBodyBytes = 4096; $0.maxBatchEvents = 3
+        }
         try await harness.withRouter { client in
             try await client.createTenant("acme")
             try await client.createTenant("globex")
@@ -135,12 +139,15 @@ struct IngestTests {
             let utf8 = try await client.execute(uri: "/v1/events", method: .post, headers: .bearer(producer, contentType: ce), body: bytes)
             expectProblem(utf8, .badRequest, "malformed-json")
             // Duplicate and missing attributes, wrong specversion.
-            let duplicate = try await client.call(.post, "/v1/events", token: producer, contentType: ce, body: #"{"specversion":"1.0","id":"a","id":"b","source":"s","type":"t.x"}"#)
+            let duplicate = try await client.call(
+                .post, "/v1/events", token: producer, contentType: ce, body: #"{"specversion":"1.0","id":"a","id":"b","source":"s","type":"t.x"}"#)
             expectProblem(duplicate, .badRequest, "malformed-json")
-            let missing = try await client.call(.post, "/v1/events", token: producer, contentType: ce, body: #"{"specversion":"1.0","id":"a","type":"t.x"}"#)
+            let missing = try await client.call(
+                .post, "/v1/events", token: producer, contentType: ce, body: #"{"specversion":"1.0","id":"a","type":"t.x"}"#)
             expectProblem(missing, .badRequest, "invalid-event")
             #expect(missing.body.json["field"]?.stringValue == "source")
-            let version = try await client.call(.post, "/v1/events", token: producer, contentType: ce, body: #"{"specversion":"0.3","id":"a","source":"s","type":"t.x"}"#)
+            let version = try await client.call(
+                .post, "/v1/events", token: producer, contentType: ce, body: #"{"specversion":"0.3","id":"a","source":"s","type":"t.x"}"#)
             expectProblem(version, .badRequest, "invalid-event")
             #expect(version.body.json["field"]?.stringValue == "specversion")
             // A batch with one bad event: nothing from it is produced.
@@ -155,13 +162,16 @@ struct IngestTests {
             expectProblem(tooMany, .badRequest, "invalid-event")
             // Oversized body and headers.
             let huge = structuredEvent(id: "big", data: "\"" + String(repeating: "x", count: 5000) + "\"")
-            expectProblem(try await client.call(.post, "/v1/events", token: producer, contentType: ce, body: huge), .contentTooLarge, "payload-too-large")
+            expectProblem(
+                try await client.call(.post, "/v1/events", token: producer, contentType: ce, body: huge), .contentTooLarge, "payload-too-large")
             let bigHeader = try await client.call(
                 .post, "/v1/events", token: producer, contentType: ce, body: structuredEvent(id: "h"),
                 headers: [HTTPField.Name("X-Padding")!: String(repeating: "p", count: 20_000)])
             expectProblem(bigHeader, .requestHeaderFieldsTooLarge, "headers-too-large")
             // Wrong content type (no ce- headers).
-            expectProblem(try await client.call(.post, "/v1/events", token: producer, contentType: "text/plain", body: "hello"), .unsupportedMediaType, "unsupported-media-type")
+            expectProblem(
+                try await client.call(.post, "/v1/events", token: producer, contentType: "text/plain", body: "hello"), .unsupportedMediaType,
+                "unsupported-media-type")
             // A reader trying to write; a type outside the allow-list; another tenant; a reserved type.
             expectProblem(try await client.post(event: structuredEvent(id: "r"), token: reader), .forbidden, "forbidden")
             expectProblem(try await client.post(event: structuredEvent(id: "l"), token: limited), .forbidden, "type-not-allowed")
@@ -170,7 +180,8 @@ struct IngestTests {
             expectProblem(
                 try await client.post(event: structuredEvent(id: "t", extra: #","tenantid":"globex""#), token: producer), .forbidden, "forbidden")
             expectProblem(
-                try await client.post(event: structuredEvent(id: "k", type: "keel.apikey.created", data: "{}"), token: producer), .forbidden, "forbidden")
+                try await client.post(event: structuredEvent(id: "k", type: "keel.apikey.created", data: "{}"), token: producer), .forbidden,
+                "forbidden")
             // Unknown route, wrong method, no credential.
             expectProblem(try await client.call(.get, "/v1/nothing"), .notFound, "not-found")
             let wrongMethod = try await client.call(.put, "/v1/events", token: producer, body: "{}")

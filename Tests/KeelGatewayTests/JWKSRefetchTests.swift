@@ -37,7 +37,9 @@ func withJWKSServer(_ jwks: String, _ body: @escaping @Sendable (String, JWKSFet
 func junkToken(kid: String) -> String {
     let header = IdentityProvider.base64URL(Data(#"{"alg":"RS256","typ":"JWT","kid":"\#(kid)"}"#.utf8))
     let payload = IdentityProvider.base64URL(
-        Data(#"{"iss":"https://idp.test/realms/keel","sub":"x","aud":"keel-gateway","exp":9999999999,"tenant":"acme","realm_access":{"roles":["producer"]}}"#.utf8))
+        Data(
+            #"{"iss":"https://idp.test/realms/keel","sub":"x","aud":"keel-gateway","exp":9999999999,"tenant":"acme","realm_access":{"roles":["producer"]}}"#
+                .utf8))
     return "\(header).\(payload).c2lnbmF0dXJl"
 }
 

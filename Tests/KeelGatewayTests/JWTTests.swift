@@ -18,7 +18,10 @@ struct TestClaims: JWTPayload {
     var exp = Int(Date().timeIntervalSince1970) + 300
     var nbf: Int?
     var tenant: String? = "acme"
+    // Keycloak's claim names: JWTKit decodes claims by property name.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     var realm_access: [String: [String]]? = ["roles": ["reader", "producer"]]
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     var resource_access: [String: [String: [String]]]?
 
     func verify(using algorithm: some JWTAlgorithm) async throws {}
@@ -31,6 +34,7 @@ struct NumericTenantClaims: JWTPayload {
     var aud = "keel-gateway"
     var exp = Int(Date().timeIntervalSince1970) + 300
     var tenant = 42
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     var realm_access: [String: [String]] = ["roles": ["admin"]]
 
     func verify(using algorithm: some JWTAlgorithm) async throws {}
@@ -123,7 +127,8 @@ struct JWTTests {
             var wrongAudience = TestClaims()
             wrongAudience.aud = "someone-else"
             for claims in [expired, notYet, wrongIssuer, wrongAudience] {
-                expectProblem(try await client.post(event: structuredEvent(id: "bad"), token: try await idp.token(claims)), .unauthorized, "unauthorized")
+                expectProblem(
+                    try await client.post(event: structuredEvent(id: "bad"), token: try await idp.token(claims)), .unauthorized, "unauthorized")
             }
             // Small clock skew is tolerated.
             var skewed = TestClaims()
@@ -139,7 +144,8 @@ struct JWTTests {
             let forged = try await forger.sign(TestClaims(), kid: "rsa-1")
             expectProblem(try await client.post(event: structuredEvent(id: "f"), token: forged), .unauthorized, "unauthorized")
             // A tampered payload.
-            let tampered = "\(parts[0]).\(IdentityProvider.base64URL(Data(#"{"iss":"https://idp.test/realms/keel","sub":"x","aud":"keel-gateway","exp":9999999999,"tenant":"globex","realm_access":{"roles":["admin"]}}"#.utf8))).\(parts[2])"
+            let tampered =
+                "\(parts[0]).\(IdentityProvider.base64URL(Data(#"{"iss":"https://idp.test/realms/keel","sub":"x","aud":"keel-gateway","exp":9999999999,"tenant":"globex","realm_access":{"roles":["admin"]}}"#.utf8))).\(parts[2])"
             expectProblem(try await client.post(event: structuredEvent(id: "t"), token: tampered), .unauthorized, "unauthorized")
             // Unknown kid: refused, then accepted once the JWKS has the key (refresh on unknown kid).
             let rotatedKey = try RSASigningKey(backing: _RSA.Signing.PrivateKey(keySize: .bits2048))
@@ -171,7 +177,8 @@ struct JWTTests {
             tenantAdmin.realm_access = ["roles": ["admin"]]
             let acmeAdmin = try await idp.token(tenantAdmin)
             expectProblem(try await client.call(.get, "/v1/tenants", token: acmeAdmin), .forbidden, "forbidden")
-            expectProblem(try await client.call(.post, "/v1/tenants", token: acmeAdmin, body: #"{"tenantId":"initech","name":"I"}"#), .forbidden, "forbidden")
+            expectProblem(
+                try await client.call(.post, "/v1/tenants", token: acmeAdmin, body: #"{"tenantId":"initech","name":"I"}"#), .forbidden, "forbidden")
             expectProblem(try await client.call(.get, "/v1/tenants/globex", token: acmeAdmin), .forbidden, "forbidden")
             expectProblem(try await client.call(.get, "/v1/audit?tenant=globex", token: acmeAdmin), .forbidden, "forbidden")
             #expect(try await client.call(.get, "/v1/tenants/acme", token: acmeAdmin).status == .ok)

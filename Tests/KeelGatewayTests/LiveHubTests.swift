@@ -53,7 +53,8 @@ struct LiveHubTests {
         defer { directory.remove() }
         let log = try EmbeddedEventLog(directory: "\(directory.path)/log", logger: quietLogger())
         _ = try await log.createTopic(TopicSpec(name: "keel.external", partitions: 3))
-        let hub = LiveHub(log: log, configuration: SubscriptionConfiguration(), access: AccessService(log: log, logger: quietLogger()), logger: quietLogger())
+        let hub = LiveHub(
+            log: log, configuration: SubscriptionConfiguration(), access: AccessService(log: log, logger: quietLogger()), logger: quietLogger())
         let running = Task { try await hub.run() }
         func produce(_ range: Range<Int>) async throws {
             for index in range {

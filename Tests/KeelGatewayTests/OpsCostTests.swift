@@ -32,7 +32,9 @@ final class ObservedStore: ForwardingStore, Sendable {
 @Suite("Operations routes are cheap and discreet")
 struct OpsCostTests {
     /// The real routes on `store` (no projector services: these tests read, never wait for projections).
-    static func withRouter(_ harness: Harness, store: any ProjectionStore, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    static func withRouter(_ harness: Harness, store: any ProjectionStore, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void)
+        async throws
+    {
         let dependencies = GatewayDependencies(
             log: harness.log, store: store, catalog: harness.catalog, projectors: StandardProjections.all(catalog: harness.catalog),
             access: harness.access, logger: quietLogger())

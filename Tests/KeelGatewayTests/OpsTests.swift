@@ -54,8 +54,9 @@ struct OpsTests {
                         .replacingOccurrences(of: "{name}", with: "activity").replacingOccurrences(of: "{id}", with: "x")
                     guard concrete != "/v1/stream" else { continue }
                     let response = try await client.call(HTTPRequest.Method(method.uppercased())!, concrete)
-                    #expect(response.status != .notFound || response.body.json["type"]?.stringValue != "https://keel.dev/problems/not-found",
-                            "\(method) \(path) is documented but not served")
+                    #expect(
+                        response.status != .notFound || response.body.json["type"]?.stringValue != "https://keel.dev/problems/not-found",
+                        "\(method) \(path) is documented but not served")
                     #expect(response.status != .methodNotAllowed, "\(method) \(path)")
                 }
             }

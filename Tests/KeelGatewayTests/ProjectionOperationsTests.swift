@@ -91,7 +91,9 @@ struct ProjectionOperationsTests {
         await harness.remove()
     }
 
-    @Test("projection operations need a platform-level credential: tenant admins and operators get 403; the local operator token works, and only for operating")
+    @Test(
+        "projection operations need a platform-level credential: tenant admins and operators get 403; the local operator token works, and only for operating"
+    )
     func platformScope() async throws {
         let localToken = LocalOperatorToken.generate()
         let harness = try await Harness { $0.localOperatorToken = localToken }
@@ -122,7 +124,8 @@ struct ProjectionOperationsTests {
             #expect(listed.body.json["deadLetters"]?.arrayValue == [])
             expectProblem(
                 try await client.call(.post, "/v1/tenants", token: localToken, body: #"{"tenantId":"evil","name":"x"}"#), .forbidden, "forbidden")
-            expectProblem(try await client.call(.get, "/v1/projections/audit/deadletters", token: LocalOperatorToken.generate()), .unauthorized, "unauthorized")
+            expectProblem(
+                try await client.call(.get, "/v1/projections/audit/deadletters", token: LocalOperatorToken.generate()), .unauthorized, "unauthorized")
         }
         await harness.remove()
     }
@@ -167,8 +170,11 @@ struct ProjectionOperationsTests {
             expectProblem(
                 try await client.call(.post, "/v1/projections/audit/deadletters/audit:keel.audit:0:999999/redrive", token: adminKey, body: "{}"),
                 .notFound, "not-found")
-            expectProblem(try await client.call(.post, "/v1/projections/audit/deadletters/\(parkedID)/skip", token: adminKey, body: "{}"), .conflict, "conflict")
-            let badReason = try await client.call(.post, "/v1/projections/audit/deadletters/\(poisonID)/skip", token: adminKey, body: #"{"reason":42}"#)
+            expectProblem(
+                try await client.call(.post, "/v1/projections/audit/deadletters/\(parkedID)/skip", token: adminKey, body: "{}"), .conflict, "conflict"
+            )
+            let badReason = try await client.call(
+                .post, "/v1/projections/audit/deadletters/\(poisonID)/skip", token: adminKey, body: #"{"reason":42}"#)
             expectProblem(badReason, .badRequest, "invalid-request")
             #expect(badReason.body.json["field"]?.stringValue == "reason")
 
@@ -182,7 +188,8 @@ struct ProjectionOperationsTests {
             let requests = try await harness.events(in: DeadLetterEvents.topic).filter { $0.type == DeadLetterEvents.redriveRequested }
             #expect(requests.map { $0.jsonData?["entry"]?.stringValue } == [poisonID, nil])
             #expect(requests.map { $0.jsonData?["all"]?.boolValue } == [nil, true])
-            #expect(requests.allSatisfy { $0.jsonData?["projection"]?.stringValue == "audit" && $0.jsonData?["by"]?.stringValue == "admin:bootstrap" })
+            #expect(
+                requests.allSatisfy { $0.jsonData?["projection"]?.stringValue == "audit" && $0.jsonData?["by"]?.stringValue == "admin:bootstrap" })
 
             // Skip: the poison entry is dropped and what waited behind it is applied.
             let skipped = try await client.call(
@@ -194,7 +201,9 @@ struct ProjectionOperationsTests {
             #expect(try await harness.store.find(.live("audit"), collection: "audit", id: "behind-1") != nil)
             let outcome = try await harness.events(in: DeadLetterEvents.topic).first { $0.type == DeadLetterEvents.skipped }
             #expect(outcome?.jsonData?["reason"]?.stringValue == "broken by a test")
-            expectProblem(try await client.call(.post, "/v1/projections/audit/deadletters/\(poisonID)/redrive", token: adminKey, body: "{}"), .notFound, "not-found")
+            expectProblem(
+                try await client.call(.post, "/v1/projections/audit/deadletters/\(poisonID)/redrive", token: adminKey, body: "{}"), .notFound,
+                "not-found")
         }
         await harness.remove()
     }

@@ -43,7 +43,8 @@ struct QueryTests {
             #expect(all.body.json["documents"]?.arrayValue?.allSatisfy { $0["tenant"]?.stringValue == "globex" } == true)
             // A document of another tenant is indistinguishable from a missing one.
             let acmeDocument = try #require(
-                try await client.call(.get, "/v1/projections/activity/documents", token: acme).body.json["documents"]?.arrayValue?.first?["_id"]?.stringValue)
+                try await client.call(.get, "/v1/projections/activity/documents", token: acme).body.json["documents"]?.arrayValue?.first?["_id"]?
+                    .stringValue)
             let encoded = acmeDocument.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             #expect(try await client.call(.get, "/v1/projections/activity/documents/\(encoded)", token: acme).status == .ok)
             expectProblem(try await client.call(.get, "/v1/projections/activity/documents/\(encoded)", token: globex), .notFound, "not-found")
@@ -58,7 +59,8 @@ struct QueryTests {
             }
             // Bad query input.
             expectProblem(try await client.call(.get, "/v1/projections/nope/documents", token: acme), .notFound, "not-found")
-            expectProblem(try await client.call(.get, "/v1/projections/activity/documents?filter=type:like:x", token: acme), .badRequest, "invalid-request")
+            expectProblem(
+                try await client.call(.get, "/v1/projections/activity/documents?filter=type:like:x", token: acme), .badRequest, "invalid-request")
             expectProblem(try await client.call(.get, "/v1/projections/activity/documents?limit=0", token: acme), .badRequest, "invalid-request")
             expectProblem(try await client.call(.get, "/v1/analytics/activity?tz=Mars/Olympus", token: acme), .badRequest, "invalid-request")
             expectProblem(try await client.call(.get, "/v1/analytics/activity?bucket=week", token: acme), .badRequest, "invalid-request")

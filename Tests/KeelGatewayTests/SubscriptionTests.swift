@@ -108,14 +108,18 @@ struct SubscriptionTests {
                 _ = try await client.post(event: structuredEvent(id: "x\(index)", type: "com.acme.other"), token: acme)
             }
             _ = try await client.post(event: structuredEvent(id: "g0", type: "com.acme.order.placed"), token: globex)
-            let first = try await subscribe(port: port, query: "topic=keel.external&type=com.acme.order.placed&from=earliest", token: acme) { $0.count == 3 }
+            let first = try await subscribe(port: port, query: "topic=keel.external&type=com.acme.order.placed&from=earliest", token: acme) {
+                $0.count == 3
+            }
             #expect(first.messages.compactMap { $0["id"]?.stringValue } == ["a0", "a1", "a2"])
             #expect(first.messages.allSatisfy { $0["tenantid"]?.stringValue == "acme" })
             let position = try #require(first.messages.last?["keelposition"]?.stringValue)
             for index in 3..<5 {
                 _ = try await client.post(event: structuredEvent(id: "a\(index)", type: "com.acme.order.placed"), token: acme)
             }
-            let second = try await subscribe(port: port, query: "topic=keel.external&type=com.acme.order.placed&from=\(position)", token: acme) { $0.count == 2 }
+            let second = try await subscribe(port: port, query: "topic=keel.external&type=com.acme.order.placed&from=\(position)", token: acme) {
+                $0.count == 2
+            }
             #expect(second.messages.compactMap { $0["id"]?.stringValue } == ["a3", "a4"])
             // Live from `latest` (the default): none of the history, then what is posted once the
             // subscription stands. When it stands is not observable from here (the server sends
@@ -137,16 +141,20 @@ struct SubscriptionTests {
                 try await Task.sleep(for: .milliseconds(100))  // pacing only: any arrival order passes
             }
             let liveID = try await live.value.messages.first?["id"]?.stringValue
-            #expect(liveID.map(livePosted.contains) == true, "from=latest delivered \(liveID ?? "nothing") first; \(livePosted.count) live events were posted")
+            #expect(
+                liveID.map(livePosted.contains) == true,
+                "from=latest delivered \(liveID ?? "nothing") first; \(livePosted.count) live events were posted")
             // SSE: the same stream; Last-Event-ID resumes after the last event seen.
-            let frames = try await readSSE(port: port, query: "topic=keel.external&type=com.acme.order.placed", token: acme, lastEventID: position, events: 2)
+            let frames = try await readSSE(
+                port: port, query: "topic=keel.external&type=com.acme.order.placed", token: acme, lastEventID: position, events: 2)
             #expect(frames.map { $0.data["id"]?.stringValue } == ["a3", "a4"])
             #expect(frames.last?.id == frames.last?.data["keelposition"]?.stringValue)
             // Refusals happen before the upgrade, as problems.
             expectProblem(try await client.call(.get, "/v1/subscribe?topic=keel.external&tenant=globex", token: acme), .forbidden, "forbidden")
             expectProblem(try await client.call(.get, "/v1/subscribe?topic=keel.external", token: "keel_bad"), .unauthorized, "unauthorized")
             expectProblem(try await client.call(.get, "/v1/subscribe?topic=keel.apikeys", token: acme), .forbidden, "forbidden")
-            expectProblem(try await client.call(.get, "/v1/subscribe?topic=keel.external&from=yesterday", token: acme), .badRequest, "invalid-request")
+            expectProblem(
+                try await client.call(.get, "/v1/subscribe?topic=keel.external&from=yesterday", token: acme), .badRequest, "invalid-request")
             expectProblem(try await client.call(.get, "/v1/subscribe?topic=keel.external", token: acme), .upgradeRequired, "upgrade-required")
             let producerOnly = try await client.createKey(tenant: "acme", roles: ["producer"])
             expectProblem(try await client.call(.get, "/v1/subscribe?topic=keel.external", token: producerOnly), .forbidden, "forbidden")
@@ -221,20 +229,22 @@ struct SubscriptionTests {
             _ = try await client.post(event: structuredEvent(id: "e0"), token: acme)
             // Subscribers that would wait for far more than will ever arrive.
             streams.withLock {
-                $0.append(Task {
-                    try await readSSE(
-                        port: port, query: "topic=keel.external&from=earliest", token: acme, lastEventID: nil, events: 1000,
-                        onFrame: { if $0 == 1 { holding.count.withLock { $0 += 1 } } }
-                    ).count
-                })
+                $0.append(
+                    Task {
+                        try await readSSE(
+                            port: port, query: "topic=keel.external&from=earliest", token: acme, lastEventID: nil, events: 1000,
+                            onFrame: { if $0 == 1 { holding.count.withLock { $0 += 1 } } }
+                        ).count
+                    })
             }
             closes.withLock {
-                $0.append(Task {
-                    try await subscribe(port: port, query: "topic=keel.external&from=earliest", token: acme) { messages in
-                        if messages.count == 1 { holding.count.withLock { $0 += 1 } }
-                        return messages.count == 1000
-                    }.close
-                })
+                $0.append(
+                    Task {
+                        try await subscribe(port: port, query: "topic=keel.external&from=earliest", token: acme) { messages in
+                            if messages.count == 1 { holding.count.withLock { $0 += 1 } }
+                            return messages.count == 1000
+                        }.close
+                    })
             }
             try await withDeadline(.seconds(20), "both subscribers receive the first event") {
                 while holding.count.withLock({ $0 }) < 2 { try await Task.sleep(for: .milliseconds(20)) }

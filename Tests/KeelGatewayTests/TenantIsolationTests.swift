@@ -27,15 +27,18 @@ struct TenantIsolationTests {
                 expectProblem(response, .badRequest, "invalid-event")
                 #expect(response.body.json["field"]?.stringValue == "datacontenttype", "\(response.body.text)")
             }
-            let batch = "[\(structuredEvent(id: "ok")),\(structuredEvent(id: "s2", data: Self.smuggled, extra: #","datacontenttype":"application/cloudevents+json""#))]"
+            let batch =
+                "[\(structuredEvent(id: "ok")),\(structuredEvent(id: "s2", data: Self.smuggled, extra: #","datacontenttype":"application/cloudevents+json""#))]"
             let refused = try await client.call(.post, "/v1/events", token: acme, contentType: "application/cloudevents-batch+json", body: batch)
             expectProblem(refused, .badRequest, "invalid-event")
             #expect(refused.body.json["index"]?.intValue == 1)
             // Nothing reached the log, and the same data with its own type is fine.
             #expect(try await harness.events(in: "keel.external").isEmpty)
             #expect(
-                try await client.post(event: structuredEvent(id: "s3", data: Self.smuggled, extra: #","datacontenttype":"application/json""#), token: acme)
-                    .status == .accepted)
+                try await client.post(
+                    event: structuredEvent(id: "s3", data: Self.smuggled, extra: #","datacontenttype":"application/json""#), token: acme
+                )
+                .status == .accepted)
         }
         await harness.remove()
     }
@@ -117,7 +120,8 @@ struct TenantIsolationTests {
             let reader = try await client.createKey(tenant: "acme", roles: ["producer", "reader"])
             _ = try await client.createKey(tenant: "acme", roles: ["operator"])
             // An event of acme's after its keys: once it is projected, so would the keys have been.
-            #expect(try await client.post(event: structuredEvent(id: "after-keys", extra: #","partitionkey":"k""#), token: reader).status == .accepted)
+            #expect(
+                try await client.post(event: structuredEvent(id: "after-keys", extra: #","partitionkey":"k""#), token: reader).status == .accepted)
             try await waitUntil {
                 let page = try await client.call(.get, "/v1/projections/keys/documents?filter=eventId:eq:after-keys", token: reader)
                 return page.body.json["documents"]?.arrayValue?.count == 1

@@ -15,7 +15,8 @@ struct KafkaIntegrationTests {
         let topic = uniqueTopic("resume")
         #expect(try await log.createTopic(TopicSpec(name: topic, partitions: 2)))
         let records = (0..<50).map {
-            OutgoingRecord(key: bytes("k\($0 % 5)"), value: bytes("v\($0)"), headers: [RecordHeader(name: "n", value: nil), RecordHeader(name: "e", value: [])])
+            OutgoingRecord(
+                key: bytes("k\($0 % 5)"), value: bytes("v\($0)"), headers: [RecordHeader(name: "n", value: nil), RecordHeader(name: "e", value: [])])
         }
         let coordinates = try await log.produce(records, to: topic)
         #expect(coordinates.count == 50)
@@ -31,7 +32,10 @@ struct KafkaIntegrationTests {
         #expect(consumed.allSatisfy { $0.headers == [RecordHeader(name: "n", value: nil), RecordHeader(name: "e", value: [])] })
         for case .records(let batch) in events { #expect(batch.count <= 10) }
         // Commit half of partition 0 and all of partition 1.
-        let commits = [PartitionOffset(TopicPartition(topic, 0), 3), PartitionOffset(TopicPartition(topic, 1), Int64(coordinates.filter { $0.partition == 1 }.count))]
+        let commits = [
+            PartitionOffset(TopicPartition(topic, 0), 3),
+            PartitionOffset(TopicPartition(topic, 1), Int64(coordinates.filter { $0.partition == 1 }.count)),
+        ]
         try await consumer.commit(commits)
         let committed = try await consumer.committed([TopicPartition(topic, 0), TopicPartition(topic, 1)])
         #expect(committed[TopicPartition(topic, 0)] == 3)
@@ -125,7 +129,7 @@ struct KafkaIntegrationTests {
         var secondOwned = Set<TopicPartition>()
         var revokedFromFirst = Set<TopicPartition>()
         let deadline2 = ContinuousClock.now + .seconds(40)
-        while (secondOwned.isEmpty || owned.count + secondOwned.count != 4), ContinuousClock.now < deadline2 {
+        while secondOwned.isEmpty || owned.count + secondOwned.count != 4, ContinuousClock.now < deadline2 {
             async let a = first.poll(timeout: .milliseconds(300))
             async let b = second.poll(timeout: .milliseconds(300))
             let (ea, eb) = try await (a, b)

@@ -82,13 +82,15 @@ struct KafkaMockTests {
         mock.createTopic(topic, partitions: 3)  // the mock cluster has no controller for CreateTopics
         let binary: [UInt8] = [0, 1, 2, 0xff, 0xfe, 0]
         let records = [
-            OutgoingRecord(key: bytes("k"), value: bytes("v"), headers: [
-                RecordHeader(name: "null", value: nil),
-                RecordHeader(name: "empty", value: []),
-                RecordHeader(name: "bin", value: binary),
-                RecordHeader(name: "dup", text: "1"),
-                RecordHeader(name: "dup", text: "2"),
-            ], timestampMs: 1_700_000_000_123, partition: 1),
+            OutgoingRecord(
+                key: bytes("k"), value: bytes("v"),
+                headers: [
+                    RecordHeader(name: "null", value: nil),
+                    RecordHeader(name: "empty", value: []),
+                    RecordHeader(name: "bin", value: binary),
+                    RecordHeader(name: "dup", text: "1"),
+                    RecordHeader(name: "dup", text: "2"),
+                ], timestampMs: 1_700_000_000_123, partition: 1),
             OutgoingRecord(key: nil, value: nil, partition: 1),
             OutgoingRecord(key: [], value: [], partition: 1),
             OutgoingRecord(key: binary, value: binary, partition: 1),
@@ -98,8 +100,9 @@ struct KafkaMockTests {
         #expect(coordinates.map(\.offset) == [0, 1, 2, 3])
         // (The mock broker reports a fake log-append time in produce responses: timestamps are checked on read.)
 
-        let consumer = try await log.makeConsumer(ConsumerConfiguration(
-            subscription: .partitions([TopicPartition(topic, 1)]), start: .earliest))
+        let consumer = try await log.makeConsumer(
+            ConsumerConfiguration(
+                subscription: .partitions([TopicPartition(topic, 1)]), start: .earliest))
         let (consumed, events) = try await drain(consumer, records: 4)
         #expect(events.first == .assigned([TopicPartition(topic, 1)]))
         try #require(consumed.count == 4)

@@ -22,8 +22,9 @@ extension KafkaIntegrationTests {
         let from = ends.mapValues { $0 / 2 }
         let expected = ends.reduce(0) { $0 + Int($1.value - from[$1.key]!) }
         for round in 1...3 {
-            let consumer = try await log.makeConsumer(ConsumerConfiguration(
-                subscription: .group(id: "g-seek-\(UUID().uuidString)", topics: [topic]), start: .committed(fallback: .earliest)))
+            let consumer = try await log.makeConsumer(
+                ConsumerConfiguration(
+                    subscription: .group(id: "g-seek-\(UUID().uuidString)", topics: [topic]), start: .committed(fallback: .earliest)))
             var assigned: [TopicPartition] = []
             let deadline = ContinuousClock.now + .seconds(30)
             while assigned.isEmpty, ContinuousClock.now < deadline {

@@ -1,8 +1,8 @@
 import Foundation
 import KeelCore
 import KeelLog
-import Logging
 import KeelTestSupport
+import Logging
 import Testing
 
 @testable import KeelKafka
@@ -30,7 +30,8 @@ enum KafkaIntegration {
             Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
         case .notConfigured:
             // Only reachable from a test without the suite's `.enabled(if:)` trait: fail, never pass.
-            Issue.record("this test needs a broker but its suite is not marked .enabled(if: KafkaIntegration.enabled)", sourceLocation: sourceLocation)
+            Issue.record(
+                "this test needs a broker but its suite is not marked .enabled(if: KafkaIntegration.enabled)", sourceLocation: sourceLocation)
         }
         return nil
     }
@@ -62,7 +63,9 @@ func makeLog(_ bootstrap: String, configure: (inout KafkaLogConfiguration) -> Vo
 }
 
 /// Polls until `count` records arrived (or the deadline), collecting every event.
-func drain(_ consumer: any EventConsumer, records count: Int, within limit: Duration = .seconds(30)) async throws -> (records: [ConsumedRecord], events: [ConsumerEvent]) {
+func drain(_ consumer: any EventConsumer, records count: Int, within limit: Duration = .seconds(30)) async throws -> (
+    records: [ConsumedRecord], events: [ConsumerEvent]
+) {
     var records: [ConsumedRecord] = []
     var events: [ConsumerEvent] = []
     let deadline = ContinuousClock.now + limit

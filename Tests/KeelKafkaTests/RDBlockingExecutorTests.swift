@@ -18,7 +18,9 @@ struct RDBlockingExecutorTests {
             for i in 0..<8 {
                 group.addTask {
                     try await executor.run {
-                        let now = running.update { $0 += 1; return $0 }
+                        let now = running.update {
+                            $0 += 1; return $0
+                        }
                         peak.update { $0 = max($0, now) }
                         Thread.sleep(forTimeInterval: 0.02)
                         running.update { $0 -= 1 }

@@ -115,14 +115,16 @@ struct EmbeddedStorageTests {
             #expect(try await log.enforceRetention(nowMs: now + 10_000_000) == 11)
             #expect(try await log.produce(OutgoingRecord(key: nil, value: bytes("again"), timestampMs: now + 10_000_000), to: "short").offset == 5011)
 
-            _ = try await log.createTopic(TopicSpec(name: "table", partitions: 1, config: ["cleanup.policy": "compact", "delete.retention.ms": "1000"]))
-            _ = try await log.produce([
-                OutgoingRecord(key: bytes("a"), value: bytes("a1"), timestampMs: now),
-                OutgoingRecord(key: bytes("b"), value: bytes("b1"), timestampMs: now),
-                OutgoingRecord(key: bytes("a"), value: bytes("a2"), timestampMs: now),
-                OutgoingRecord(key: bytes("b"), value: nil, timestampMs: now),  // tombstone
-                OutgoingRecord(key: bytes("c"), value: bytes("c1"), timestampMs: now),
-            ], to: "table")
+            _ = try await log.createTopic(
+                TopicSpec(name: "table", partitions: 1, config: ["cleanup.policy": "compact", "delete.retention.ms": "1000"]))
+            _ = try await log.produce(
+                [
+                    OutgoingRecord(key: bytes("a"), value: bytes("a1"), timestampMs: now),
+                    OutgoingRecord(key: bytes("b"), value: bytes("b1"), timestampMs: now),
+                    OutgoingRecord(key: bytes("a"), value: bytes("a2"), timestampMs: now),
+                    OutgoingRecord(key: bytes("b"), value: nil, timestampMs: now),  // tombstone
+                    OutgoingRecord(key: bytes("c"), value: bytes("c1"), timestampMs: now),
+                ], to: "table")
             _ = await expectCode(.invalidArgument) { _ = try await log.produce(OutgoingRecord(key: nil, value: bytes("x")), to: "table") }
             #expect(try await log.enforceRetention(nowMs: now) == 2)  // a1, b1
             var table = try await readAll(log, "table", partitions: 1, count: 3)
@@ -141,9 +143,10 @@ struct EmbeddedStorageTests {
             let base: Int64 = 1_700_000_000_000
             // 20,000 records, 10 ms apart: several time-index chunks.
             for chunk in 0..<4 {
-                _ = try await log.produce((0..<5000).map { i in
-                    OutgoingRecord(key: nil, value: nil, timestampMs: base + Int64(chunk * 5000 + i) * 10)
-                }, to: "time")
+                _ = try await log.produce(
+                    (0..<5000).map { i in
+                        OutgoingRecord(key: nil, value: nil, timestampMs: base + Int64(chunk * 5000 + i) * 10)
+                    }, to: "time")
             }
             for probe in [0, 1, 4095, 4096, 4097, 12_345, 19_999] {
                 #expect(try await log.offsets(topic: "time", atTimestampMs: base + Int64(probe) * 10)[0] == Int64(probe))
@@ -154,7 +157,8 @@ struct EmbeddedStorageTests {
             _ = try await log.produce([50, 10, 90, 70].map { OutgoingRecord(key: nil, value: nil, timestampMs: base + 300_000 + $0) }, to: "time")
             #expect(try await log.offsets(topic: "time", atTimestampMs: base + 300_060)[0] == 20_002)
             #expect(try await log.offsets(topic: "time", atTimestampMs: base + 300_020)[0] == 20_000)
-            let consumer = try await log.makeConsumer(.init(subscription: .partitions([TopicPartition("time", 0)]), start: .timestampMs(base + 300_075)))
+            let consumer = try await log.makeConsumer(
+                .init(subscription: .partitions([TopicPartition("time", 0)]), start: .timestampMs(base + 300_075)))
             let records = try await collect(from: consumer, count: 2)
             #expect(records.map(\.offset) == [20_002, 20_003])
             try await consumer.close()
@@ -165,9 +169,13 @@ struct EmbeddedStorageTests {
     func admin() async throws {
         try await withEmbeddedLog { log, _ in
             _ = await expectCode(.invalidArgument) { _ = try await log.createTopic(TopicSpec(name: "bad name", partitions: 1)) }
-            _ = await expectCode(.invalidArgument) { _ = try await log.createTopic(TopicSpec(name: String(repeating: "x", count: 250), partitions: 1)) }
+            _ = await expectCode(.invalidArgument) {
+                _ = try await log.createTopic(TopicSpec(name: String(repeating: "x", count: 250), partitions: 1))
+            }
             _ = await expectCode(.invalidArgument) { _ = try await log.createTopic(TopicSpec(name: "zero", partitions: 0)) }
-            _ = await expectCode(.invalidArgument) { _ = try await log.createTopic(TopicSpec(name: "p", partitions: 1, config: ["cleanup.policy": "shred"])) }
+            _ = await expectCode(.invalidArgument) {
+                _ = try await log.createTopic(TopicSpec(name: "p", partitions: 1, config: ["cleanup.policy": "shred"]))
+            }
             #expect(try await log.createTopic(TopicSpec(name: "b.topic_1-x", partitions: 3)))
             #expect(try await log.createTopic(TopicSpec(name: "a", partitions: 1)))
             #expect(try await log.listTopics() == ["a", "b.topic_1-x"])
@@ -216,7 +224,9 @@ struct EmbeddedProcessTests {
         try await recovered.shutdown()
 
         let missing = "\(directory.path)/missing"
-        let missingError = await expectCode(.unreachable) { _ = try EmbeddedEventLog(directory: missing, options: .init(mode: .readOnly), logger: quietLogger()) }
+        let missingError = await expectCode(.unreachable) {
+            _ = try EmbeddedEventLog(directory: missing, options: .init(mode: .readOnly), logger: quietLogger())
+        }
         #expect(missingError?.message.contains(missing) == true)
     }
 
@@ -230,8 +240,9 @@ struct EmbeddedProcessTests {
             _ = await expectCode(.invalidArgument) { _ = try await reader.produce(OutgoingRecord(key: nil, value: nil), to: "tail") }
             _ = await expectCode(.invalidArgument) { _ = try await reader.createTopic(TopicSpec(name: "x", partitions: 1)) }
             _ = await expectCode(.invalidArgument) { _ = try await reader.deleteTopic("tail") }
-            let consumer = try await reader.makeConsumer(.init(
-                subscription: .partitions([TopicPartition("tail", 0), TopicPartition("tail", 1)], commitGroup: "ro"), start: .earliest))
+            let consumer = try await reader.makeConsumer(
+                .init(
+                    subscription: .partitions([TopicPartition("tail", 0), TopicPartition("tail", 1)], commitGroup: "ro"), start: .earliest))
             _ = await expectCode(.invalidArgument) { try await consumer.commit([PartitionOffset(TopicPartition("tail", 0), 1)]) }
             #expect(try await collect(from: consumer, count: 10).count == 10)
             #expect(try await consumer.poll(timeout: .milliseconds(10)) == nil, "caught up: nothing left to read")
@@ -307,7 +318,8 @@ struct EmbeddedConsumerTests {
             _ = await expectCode(.invalidArgument) { try await first.seek(TopicPartition("jobs", 3), to: .earliest) }
             try await first.close()
 
-            let second = try await log.makeConsumer(.init(subscription: .group(id: "workers", topics: ["jobs"]), start: .committed(fallback: .latest)))
+            let second = try await log.makeConsumer(
+                .init(subscription: .group(id: "workers", topics: ["jobs"]), start: .committed(fallback: .latest)))
             #expect(try await second.poll(timeout: .seconds(5)) == .assigned([tp]))
             #expect(try await collect(from: second, count: 40).map(\.offset) == Array(10..<50))
             try await second.close()

@@ -1,10 +1,11 @@
 import Foundation
 import KeelCore
 import KeelLog
-@testable import KeelLogEmbedded
 import KeelTestSupport
 import Logging
 import Testing
+
+@testable import KeelLogEmbedded
 
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
@@ -37,13 +38,13 @@ func collect(from consumer: any EventConsumer, count: Int, timeout: Duration = .
 }
 
 func readAll(_ log: any EventLog, _ topic: String, partitions: Int32, count: Int, start: StartPosition = .earliest) async throws -> [ConsumedRecord] {
-    let consumer = try await log.makeConsumer(.init(
-        subscription: .partitions((0..<partitions).map { TopicPartition(topic, $0) }), start: start, maxBatchSize: 500))
+    let consumer = try await log.makeConsumer(
+        .init(
+            subscription: .partitions((0..<partitions).map { TopicPartition(topic, $0) }), start: start, maxBatchSize: 500))
     let records = try await collect(from: consumer, count: count)
     try await consumer.close()
     return records
 }
-
 
 func expectCode(_ code: EventLogError.Code, _ body: () async throws -> Void) async -> EventLogError? {
     do {

@@ -14,7 +14,9 @@ struct RecentRecordsTests {
         (start..<(start + count)).map { index in
             let key: [UInt8]? = index % 7 == 0 ? nil : (index % 11 == 0 ? [] : bytes("k\(index % 5)"))
             let value: [UInt8]? = index % 13 == 0 ? nil : (index == start + 17 ? [UInt8](repeating: 7, count: 100_000) : bytes("v\(index)"))
-            let headers: [RecordHeader] = index % 3 == 0 ? [] : [RecordHeader(name: "h\(index % 2)", value: index % 4 == 0 ? nil : bytes("x")), RecordHeader(name: "é", value: [])]
+            let headers: [RecordHeader] =
+                index % 3 == 0
+                ? [] : [RecordHeader(name: "h\(index % 2)", value: index % 4 == 0 ? nil : bytes("x")), RecordHeader(name: "é", value: [])]
             return OutgoingRecord(key: key, value: value, headers: headers, timestampMs: 1_790_000_000_000 + Int64(index))
         }
     }

@@ -12,12 +12,14 @@ import Testing
         let started = ContinuousClock.now
         let error = await #expect(throws: StoreError.self) {
             _ = try await MongoProjectionStore(
-                uri: "mongodb://127.0.0.1:\(port)/x", options: MongoStoreOptions(connectTimeout: .milliseconds(500), serverSelectionTimeout: .seconds(1)),
+                uri: "mongodb://127.0.0.1:\(port)/x",
+                options: MongoStoreOptions(connectTimeout: .milliseconds(500), serverSelectionTimeout: .seconds(1)),
                 logger: MongoTestServer.logger())
         }
         let elapsed = ContinuousClock.now - started
         #expect(error?.code == .unavailable)
-        #expect(error?.message.contains("could not reach MongoDB at mongodb://127.0.0.1:\(port)/x within 1.0s") == true, "\(String(describing: error))")
+        #expect(
+            error?.message.contains("could not reach MongoDB at mongodb://127.0.0.1:\(port)/x within 1.0s") == true, "\(String(describing: error))")
         #expect(elapsed < .seconds(5), "took \(elapsed)")
     }
 
@@ -54,7 +56,9 @@ import Testing
     }
 
     private func closedPort() async throws -> Int {
-        let output = try await PrivateMongo.run(["python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1]); s.close()"])
+        let output = try await PrivateMongo.run([
+            "python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1]); s.close()",
+        ])
         return Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 1
     }
 }

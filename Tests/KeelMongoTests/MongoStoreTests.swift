@@ -44,7 +44,9 @@ import Testing
             #expect(a["hi"] == .int(7) && a["lo"] == .int(3))
             #expect(try await store.find(target, collection: "c", id: "b") == ["_id": .string("b"), "v": .int(1)])
             #expect(try await store.find(target, collection: "other", id: "x") == nil)
-            #expect(try await store.checkpoint(target) == ProjectionCheckpoint(positions: [LogPosition("t.with.dots", 0): 10, LogPosition("t.with.dots", 1): 4]))
+            #expect(
+                try await store.checkpoint(target)
+                    == ProjectionCheckpoint(positions: [LogPosition("t.with.dots", 0): 10, LogPosition("t.with.dots", 1): 4]))
 
             // A later batch for one partition keeps the other's position.
             _ = try await store.apply(.on(target, [.inc("c", "a", "n")], topic: "t.with.dots", partition: 1, next: 5))
@@ -68,8 +70,10 @@ import Testing
         guard let url = MongoTestServer.url() else { return }
         try await MongoTestServer.withStore(url) { (store: MongoProjectionStore) async throws in
             let target = CollectionSet.live("uniq")
-            try await store.ensureIndexes(target, collection: "users", indexes: [IndexSpec(name: "email", fields: [SortField("email")], unique: true)])
-            try await store.ensureIndexes(target, collection: "users", indexes: [IndexSpec(name: "email", fields: [SortField("email")], unique: true)])
+            try await store.ensureIndexes(
+                target, collection: "users", indexes: [IndexSpec(name: "email", fields: [SortField("email")], unique: true)])
+            try await store.ensureIndexes(
+                target, collection: "users", indexes: [IndexSpec(name: "email", fields: [SortField("email")], unique: true)])
             _ = try await store.apply(.on(target, [.put("users", "u1", ["email": .string("a@x")])], next: 1))
             let error = await #expect(throws: StoreError.self) {
                 try await store.apply(
@@ -90,7 +94,9 @@ import Testing
         try await MongoTestServer.withStore(url) { (store: MongoProjectionStore) async throws in
             let target = CollectionSet.live("pages")
             let scores: [DocumentValue] = [.int(3), .double(1.5), .null, .string("b"), .int(3), .decimal(2), .bool(true), .date(9)]
-            var changes: [DocumentChange] = scores.enumerated().map { .put("items", "i\($0.offset)", ["score": $0.element, "tenant": .string("t1")]) }
+            var changes: [DocumentChange] = scores.enumerated().map {
+                .put("items", "i\($0.offset)", ["score": $0.element, "tenant": .string("t1")])
+            }
             changes.append(.put("items", "missing", ["tenant": .string("t1")]))
             changes.append(.put("items", "other", ["tenant": .string("t2"), "score": .int(0)]))
             _ = try await store.apply(.on(target, changes, next: 1))
@@ -106,7 +112,10 @@ import Testing
                     seen += page.documents.compactMap { $0["_id"]?.stringValue }
                     cursor = page.nextCursor
                     if round == 0 {  // an insert that sorts before the cursor is not visited; no row is visited twice
-                        _ = try await store.apply(.on(target, [.put("items", "late", ["tenant": .string("t1"), "score": .int(-100)])], next: Int64(2 + (ascending ? 0 : 10))))
+                        _ = try await store.apply(
+                            .on(
+                                target, [.put("items", "late", ["tenant": .string("t1"), "score": .int(-100)])], next: Int64(2 + (ascending ? 0 : 10))
+                            ))
                     }
                     round += 1
                 } while cursor != nil
@@ -133,14 +142,19 @@ import Testing
                 ("s4", 1_774_780_200_000, "us", "1.00"),
             ]
             let changes = rows.map { row in
-                DocumentChange.put("orders", row.0, ["at": .date(row.1), "region": .string(row.2), "amount": .decimal(Decimal(string: row.3)!), "qty": .int(2)])
+                DocumentChange.put(
+                    "orders", row.0, ["at": .date(row.1), "region": .string(row.2), "amount": .decimal(Decimal(string: row.3)!), "qty": .int(2)])
             }
             _ = try await store.apply(.on(target, changes + [.put("orders", "nodate", ["region": .string("eu"), "qty": .int(1)])], next: 1))
             let result = try await store.aggregate(
                 Aggregation(
-                    target: target, collection: "orders", groupBy: ["region"], timeBucket: TimeBucket(field: "at", unit: .day, timeZone: "Europe/Berlin"),
-                    metrics: [Metric("n", .count), Metric("total", .sum, field: "amount"), Metric("avg", .avg, field: "amount"), Metric("qty", .sum, field: "qty"),
-                              Metric("first", .min, field: "at")]))
+                    target: target, collection: "orders", groupBy: ["region"],
+                    timeBucket: TimeBucket(field: "at", unit: .day, timeZone: "Europe/Berlin"),
+                    metrics: [
+                        Metric("n", .count), Metric("total", .sum, field: "amount"), Metric("avg", .avg, field: "amount"),
+                        Metric("qty", .sum, field: "qty"),
+                        Metric("first", .min, field: "at"),
+                    ]))
             let march29 = Int64(1_774_738_800_000)  // 2026-03-29T00:00+01:00 = 03-28T23:00Z
             let march30 = Int64(1_774_821_600_000)  // 2026-03-30T00:00+02:00
             #expect(result.map(\.bucketStart) == [march29, march29, march30])
@@ -222,4 +236,3 @@ enum BSONCodecTestsFixture {
         return document
     }
 }
-

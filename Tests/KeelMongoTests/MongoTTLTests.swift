@@ -56,7 +56,9 @@ import Testing
             var cursor: String?
             repeat {
                 let page = try await store.query(
-                    DocumentQuery(target: target, collection: "c", filter: [FieldFilter("k", .equals(.int(1)))], sort: [SortField("k")], limit: 3, after: cursor))
+                    DocumentQuery(
+                        target: target, collection: "c", filter: [FieldFilter("k", .equals(.int(1)))], sort: [SortField("k")], limit: 3, after: cursor
+                    ))
                 seen += page.documents
                 cursor = page.nextCursor
             } while cursor != nil
@@ -65,7 +67,9 @@ import Testing
             let rows = try await store.aggregate(Aggregation(target: target, collection: "c", metrics: [Metric("n", .count)]))
             #expect(rows.first?.values["n"] == .int(Int64(visible.count)))
             let buckets = try await store.aggregate(
-                Aggregation(target: target, collection: "c", timeBucket: TimeBucket(field: "at", unit: .day, timeZone: "UTC"), metrics: [Metric("n", .count)]))
+                Aggregation(
+                    target: target, collection: "c", timeBucket: TimeBucket(field: "at", unit: .day, timeZone: "UTC"), metrics: [Metric("n", .count)])
+            )
             // fresh and freshNested: dates only ("old" expired; arrays and non-dates are not bucketed).
             #expect(buckets.compactMap { $0.values["n"]?.intValue }.reduce(0, +) == 2, "\(buckets)")
         }
@@ -76,9 +80,12 @@ import Testing
         guard let url = MongoTestServer.url() else { return }
         try await MongoTestServer.withStore(url) { (store: MongoProjectionStore) async throws in
             let target = CollectionSet.live("ttl2")
-            try await store.ensureIndexes(target, collection: "c", indexes: [IndexSpec(name: "at", fields: [SortField("at")], expireAfterSeconds: 60)])
-            _ = try await store.apply(.on(target, [.put("c", "old", ["at": .date(Self.nowMs() - Self.hour)]), .put("c", "new", ["at": .date(Self.nowMs())])], next: 1))
-            let other = try await MongoProjectionStore(uri: url, options: MongoStoreOptions(database: store.database), logger: MongoTestServer.logger())
+            try await store.ensureIndexes(
+                target, collection: "c", indexes: [IndexSpec(name: "at", fields: [SortField("at")], expireAfterSeconds: 60)])
+            _ = try await store.apply(
+                .on(target, [.put("c", "old", ["at": .date(Self.nowMs() - Self.hour)]), .put("c", "new", ["at": .date(Self.nowMs())])], next: 1))
+            let other = try await MongoProjectionStore(
+                uri: url, options: MongoStoreOptions(database: store.database), logger: MongoTestServer.logger())
             do {
                 #expect(try await other.find(target, collection: "c", id: "old") == nil)
                 #expect(try await other.count(target, collection: "c", filter: []) == 1)
@@ -100,9 +107,14 @@ import Testing
         try await MongoTestServer.withStore(url) { (store: MongoProjectionStore) async throws in
             let target = CollectionSet.live("ttl3")
             let old = DocumentValue.date(Self.nowMs() - Self.hour)
-            try await store.ensureIndexes(target, collection: "c", indexes: [IndexSpec(name: "at", fields: [SortField("at")], expireAfterSeconds: 60)])
+            try await store.ensureIndexes(
+                target, collection: "c", indexes: [IndexSpec(name: "at", fields: [SortField("at")], expireAfterSeconds: 60)])
             _ = try await store.apply(
-                .on(target, ["a", "b", "c", "d"].map { .put("c", $0, ["at": old, "n": .int(10), "keep": .bool(true)]) } + [.put("c", "live", ["n": .int(10)])], next: 1))
+                .on(
+                    target,
+                    ["a", "b", "c", "d"].map { .put("c", $0, ["at": old, "n": .int(10), "keep": .bool(true)]) } + [
+                        .put("c", "live", ["n": .int(10)])
+                    ], next: 1))
             _ = try await store.apply(
                 .on(
                     target,
@@ -130,7 +142,8 @@ import Testing
             let old = DocumentValue.date(Self.nowMs() - Self.hour)
             _ = try await store.apply(.on(live, [.put("c", "x", ["at": old])], next: 1))
             #expect(try await store.find(live, collection: "c", id: "x") != nil)  // no TTL index on live yet (cached as none)
-            try await store.ensureIndexes(shadow, collection: "c", indexes: [IndexSpec(name: "at", fields: [SortField("at")], expireAfterSeconds: 60)])
+            try await store.ensureIndexes(
+                shadow, collection: "c", indexes: [IndexSpec(name: "at", fields: [SortField("at")], expireAfterSeconds: 60)])
             _ = try await store.apply(.on(shadow, [.put("c", "y", ["at": old]), .put("c", "z", ["at": .date(Self.nowMs())])], next: 1))
             try await store.promote(shadow, collections: ["c"])
             #expect(try await store.find(live, collection: "c", id: "y") == nil)

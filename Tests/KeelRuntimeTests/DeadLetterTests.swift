@@ -31,11 +31,12 @@ struct DeadLetterTests {
         let env = try await Environment(topics: ["keel.audit", "keel.deadletter"])
         defer { Task.detached { await env.remove() } }
         let projector = AuditProjector()
-        try await env.produce([
-            audit("t1", actor: "a", id: "1"), audit("t2", actor: "a", id: "2"), audit("t2", actor: nil, id: "3"),
-            audit("t1", actor: "b", id: "4"), audit("t2", actor: "c", id: "5"), audit("t3", actor: "a", id: "6"),
-            audit("t2", actor: "d", id: "7"),
-        ], to: "keel.audit")
+        try await env.produce(
+            [
+                audit("t1", actor: "a", id: "1"), audit("t2", actor: "a", id: "2"), audit("t2", actor: nil, id: "3"),
+                audit("t1", actor: "b", id: "4"), audit("t2", actor: "c", id: "5"), audit("t3", actor: "a", id: "6"),
+                audit("t2", actor: "d", id: "7"),
+            ], to: "keel.audit")
         try await env.runUntilCaughtUp(projector)
         var documents = try await env.documents("audit", in: .live("audit"))
         #expect(Set(documents.keys) == ["1", "2", "4", "6"])
@@ -85,9 +86,10 @@ struct DeadLetterTests {
             event.partitionkey = "shared-key"
             return event
         }
-        try await env.produce([
-            shared("t1", actor: nil, id: "poison"), shared("t2", actor: "a", id: "other-tenant"), shared("t1", actor: "b", id: "same-tenant"),
-        ], to: "keel.audit")
+        try await env.produce(
+            [
+                shared("t1", actor: nil, id: "poison"), shared("t2", actor: "a", id: "other-tenant"), shared("t1", actor: "b", id: "same-tenant"),
+            ], to: "keel.audit")
         try await env.runUntilCaughtUp(AuditProjector())
         #expect(Set(try await env.documents("audit", in: .live("audit")).keys) == ["other-tenant"])
         let entries = try await env.store.deadLetters(.live("audit"))
@@ -100,13 +102,17 @@ struct DeadLetterTests {
     func redriveAfterFix() async throws {
         let env = try await Environment(topics: ["keel.workflow.runs", "keel.deadletter"])
         defer { Task.detached { await env.remove() } }
-        let broken = UpcasterChain([Upcaster(type: "keel.workflow.run.started", fromVersion: 1) { (_: JSONValue) throws(ProjectionError) -> JSONValue in
-            throw ProjectionError(code: "bug", "broken upcaster")
-        }])
+        let broken = UpcasterChain([
+            Upcaster(type: "keel.workflow.run.started", fromVersion: 1) { (_: JSONValue) throws(ProjectionError) -> JSONValue in
+                throw ProjectionError(code: "bug", "broken upcaster")
+            }
+        ])
         let events = (0..<10).map { index in
-            event("keel.workflow.run.started", key: "run-\(index % 4)", data: .object([
-                "runId": .string("run-\(index)"), "workflowId": .string("wf"), "input": .object([:]),
-            ]), dataversion: 1)
+            event(
+                "keel.workflow.run.started", key: "run-\(index % 4)",
+                data: .object([
+                    "runId": .string("run-\(index)"), "workflowId": .string("wf"), "input": .object([:]),
+                ]), dataversion: 1)
         }
         try await env.produce(events, to: "keel.workflow.runs")
         try await env.runUntilCaughtUp(RunsV2Projector(), upcasters: broken)

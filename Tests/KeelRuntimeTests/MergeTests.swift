@@ -11,8 +11,12 @@ struct MergeTests {
     func counters() {
         let a = upsert(DocumentUpdate(setOnInsert: ["k": .string("a")], inc: ["n": .int(1)], max: ["hi": .date(5)], min: ["lo": .date(5)]))
         let b = upsert(DocumentUpdate(setOnInsert: ["k": .string("b")], inc: ["n": .int(2)], max: ["hi": .date(9)], min: ["lo": .date(3)]))
-        #expect(ChangeMerger.merge([a, b]) == [upsert(DocumentUpdate(
-            setOnInsert: ["k": .string("a")], inc: ["n": .int(3)], max: ["hi": .date(9)], min: ["lo": .date(3)]))])
+        #expect(
+            ChangeMerger.merge([a, b]) == [
+                upsert(
+                    DocumentUpdate(
+                        setOnInsert: ["k": .string("a")], inc: ["n": .int(3)], max: ["hi": .date(9)], min: ["lo": .date(3)]))
+            ])
     }
 
     @Test("set: last wins, and later operators fold into a set value")
@@ -55,9 +59,10 @@ struct MergeTests {
             upsert(DocumentUpdate(push: ["l": [.int(1)]]), id: "x"), upsert(DocumentUpdate(inc: ["n": .int(1)]), id: "y"),
             upsert(DocumentUpdate(push: ["l": [.int(2), .int(3)]]), id: "x"),
         ]
-        #expect(ChangeMerger.merge(changes) == [
-            upsert(DocumentUpdate(push: ["l": [.int(1), .int(2), .int(3)]]), id: "x"), upsert(DocumentUpdate(inc: ["n": .int(1)]), id: "y"),
-        ])
+        #expect(
+            ChangeMerger.merge(changes) == [
+                upsert(DocumentUpdate(push: ["l": [.int(1), .int(2), .int(3)]]), id: "x"), upsert(DocumentUpdate(inc: ["n": .int(1)]), id: "y"),
+            ])
     }
 
     @Test("an activity batch folds to one write per document with the exact totals")

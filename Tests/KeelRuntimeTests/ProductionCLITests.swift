@@ -32,7 +32,8 @@ extension ProductionTests {
         let serve = try keel.start(["serve", "--roles", "projector", "--projections", "activity"])
         var stopped = false
         defer { if !stopped { serve.kill(signal: SIGKILL) } }
-        try #require(await serve.waitForOutput(timeout: .seconds(45)) { $0.contains("keel serve: ready") }, "serve never got ready: \(serve.stderrSoFar)")
+        try #require(
+            await serve.waitForOutput(timeout: .seconds(45)) { $0.contains("keel serve: ready") }, "serve never got ready: \(serve.stderrSoFar)")
         let expectedFirst = expectedActivity(events)
         #expect(try await eventually(timeout: .seconds(60)) { same(try await activity(), expectedFirst) }, "serve never built activity")
 

@@ -15,7 +15,8 @@ extension ProductionTests {
         let env = try await ProductionEnvironment(servers)
         defer { Task.detached { await env.close() } }
         // The internal topics the gateway needs, the open ingest topic, and this test's own topic.
-        let catalog = try env.testCatalog(required: ["orderId"], sharing: ["keel.tenants", "keel.apikeys", "keel.audit", "keel.deadletter", "keel.external"])
+        let catalog = try env.testCatalog(
+            required: ["orderId"], sharing: ["keel.tenants", "keel.apikeys", "keel.audit", "keel.deadletter", "keel.external"])
         defer { catalog.remove() }
         let adminKey = "prod-admin-\(UUID().uuidString)"
         let keel = KeelProcess(
@@ -24,7 +25,8 @@ extension ProductionTests {
         let serve = try keel.start(["serve", "--listen", "127.0.0.1:0"])
         var stopped = false
         defer { if !stopped { serve.kill(signal: SIGKILL) } }
-        try #require(await serve.waitForOutput(timeout: .seconds(60)) { $0.contains("keel serve: ready") }, "serve never got ready: \(serve.stderrSoFar)")
+        try #require(
+            await serve.waitForOutput(timeout: .seconds(60)) { $0.contains("keel serve: ready") }, "serve never got ready: \(serve.stderrSoFar)")
         let base = try #require(
             serve.stdoutSoFar.split(separator: "\n").first { $0.hasPrefix("listening on ") }.map { String($0.dropFirst("listening on ".count)) })
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -50,7 +52,8 @@ extension ProductionTests {
             let secret = try #require(key.json["secret"]?.stringValue, "\(key.json)")
 
             // Ingest to the catalog's home topic on Kafka; a retry is answered from the dedupe state.
-            let event = #"{"specversion":"1.0","id":"o-1","source":"shop","type":"com.example.order.placed","partitionkey":"o-1","data":{"orderId":"o-1"}}"#
+            let event =
+                #"{"specversion":"1.0","id":"o-1","source":"shop","type":"com.example.order.placed","partitionkey":"o-1","data":{"orderId":"o-1"}}"#
             let first = try await call(.POST, "/v1/events", token: secret, contentType: "application/cloudevents+json", body: event)
             #expect(first.status == 202, "\(first.json)")
             #expect(first.json["topic"]?.stringValue == env.topic)

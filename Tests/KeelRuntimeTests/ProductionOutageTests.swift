@@ -29,12 +29,13 @@ extension ProductionTests {
         defer { Task.detached { await env.close() } }
         // The service's own store client, with the driver's retries cut short, so the outage
         // reaches the runtime (whose backoff must pause, not skip) instead of hiding in the driver.
-        let serviceStore = ObservedStore(try await MongoProjectionStore(
-            uri: uri,
-            options: MongoStoreOptions(
-                database: env.database, connectTimeout: .milliseconds(300), serverSelectionTimeout: .milliseconds(300),
-                retry: .init(maxAttempts: 1)),
-            logger: quietLogger()))
+        let serviceStore = ObservedStore(
+            try await MongoProjectionStore(
+                uri: uri,
+                options: MongoStoreOptions(
+                    database: env.database, connectTimeout: .milliseconds(300), serverSelectionTimeout: .milliseconds(300),
+                    retry: .init(maxAttempts: 1)),
+                logger: quietLogger()))
         let serviceLog = try await env.makeLog()
         let captured = CapturedLog()
         let running = RunningServices([

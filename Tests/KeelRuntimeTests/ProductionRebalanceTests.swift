@@ -67,7 +67,9 @@ extension ProductionTests {
             #expect(
                 try await eventually(timeout: .seconds(60)) { same(try await env.activitySummary(), expectedTakeover) },
                 "after A stopped, B never caught up exactly")
-            #expect(observedB.partitions.isSuperset(of: splitA), "B should have taken A's partitions \(splitA.sorted()), applied \(observedB.partitions.sorted())")
+            #expect(
+                observedB.partitions.isSuperset(of: splitA),
+                "B should have taken A's partitions \(splitA.sorted()), applied \(observedB.partitions.sorted())")
 
             // A third member joins (HA under a rebalance with a newcomer): on tansu this takes two
             // rounds of joins and often tens of seconds, so it runs with KEEL_SLOW_TESTS=1
@@ -96,7 +98,9 @@ extension ProductionTests {
                 // cooperative rebalance under load. Unresolved — on Kafka the new member must take a share.
                 withKnownIssue("tansu: after a member leaves, a later join may never be given partitions (unresolved)", isIntermittent: true) {
                     #expect(!storeC.partitions.isEmpty, "the third member never applied a batch")
-                } when: { TestServers.kafkaIsTansu }
+                } when: {
+                    TestServers.kafkaIsTansu
+                }
             }
 
             try await memberC?.stop()

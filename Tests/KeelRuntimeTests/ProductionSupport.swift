@@ -149,7 +149,8 @@ func expectedKeys(_ events: [CloudEvent], _ coordinates: [RecordCoordinates], to
     var result: [String: ProductionKey] = [:]
     for (event, coordinate) in zip(events, coordinates) {
         guard let key = event.partitionkey else { continue }
-        result[KeysProjector.documentID(tenant: event.tenantid ?? KeysProjector.noTenant, topic: topic, key: key)] = ProductionKey(eventID: event.id, offset: coordinate.offset)
+        result[KeysProjector.documentID(tenant: event.tenantid ?? KeysProjector.noTenant, topic: topic, key: key)] = ProductionKey(
+            eventID: event.id, offset: coordinate.offset)
     }
     return result
 }
@@ -190,12 +191,13 @@ final class RunningServices: Sendable {
     private let ending = Ending()
 
     init(_ services: [ProjectorService]) {
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services.map {
-                ServiceGroupConfiguration.ServiceConfiguration(
-                    service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
-            },
-            logger: quietLogger("services")))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services.map {
+                    ServiceGroupConfiguration.ServiceConfiguration(
+                        service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+                },
+                logger: quietLogger("services")))
         self.group = group
         let ending = self.ending
         task = Task {

@@ -4,7 +4,9 @@ import Testing
 
 @Suite("Projectors are pure")
 struct ProjectorTests {
-    func projected(_ event: CloudEvent, topic: String = "keel.external", partition: Int32 = 0, offset: Int64 = 7, key: String? = nil) -> ProjectedEvent {
+    func projected(_ event: CloudEvent, topic: String = "keel.external", partition: Int32 = 0, offset: Int64 = 7, key: String? = nil)
+        -> ProjectedEvent
+    {
         ProjectedEvent(event: event, topic: topic, partition: partition, offset: offset, timestampMs: 42, key: key ?? event.partitionkey)
     }
 
@@ -13,16 +15,22 @@ struct ProjectorTests {
         let time: Int64 = 1_790_000_123_456
         let changes = try ActivityProjector(topics: []).project(projected(event("keel.tenant.created", tenant: "acme", timeMs: time)))
         let hour = time - time % 3_600_000
-        #expect(changes == [DocumentChange(
-            collection: "activity", id: "acme|keel.tenant.created|\(hour)",
-            operation: .upsert(DocumentUpdate(
-                setOnInsert: ["tenant": .string("acme"), "type": .string("keel.tenant.created"), "hour": .date(hour)],
-                inc: ["count": .int(1)], max: ["lastTime": .date(time)], min: ["firstTime": .date(time)])))])
+        #expect(
+            changes == [
+                DocumentChange(
+                    collection: "activity", id: "acme|keel.tenant.created|\(hour)",
+                    operation: .upsert(
+                        DocumentUpdate(
+                            setOnInsert: ["tenant": .string("acme"), "type": .string("keel.tenant.created"), "hour": .date(hour)],
+                            inc: ["count": .int(1)], max: ["lastTime": .date(time)], min: ["firstTime": .date(time)])))
+            ])
     }
 
-    @Test("activity: hour buckets floor, also before 1970 and exactly on the hour", arguments: [
-        (Int64(0), Int64(0)), (3_599_999, 0), (3_600_000, 3_600_000), (-1, -3_600_000), (-3_600_000, -3_600_000), (-3_600_001, -7_200_000),
-    ])
+    @Test(
+        "activity: hour buckets floor, also before 1970 and exactly on the hour",
+        arguments: [
+            (Int64(0), Int64(0)), (3_599_999, 0), (3_600_000, 3_600_000), (-1, -3_600_000), (-3_600_000, -3_600_000), (-3_600_001, -7_200_000),
+        ])
     func hourBuckets(time: Int64, expected: Int64) {
         #expect(ActivityProjector.hourStart(time) == expected)
     }

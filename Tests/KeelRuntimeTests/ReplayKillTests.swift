@@ -16,7 +16,8 @@ struct ReplayKillTests {
         defer { env.directory.remove() }
         let keel = KeelProcess(log: "embedded:\(env.logPath)", extraEnvironment: ["KEEL_STORE": "embedded:\(env.storePath)"])
 
-        let built = try await keel.run(["serve", "--roles", "projector", "--projections", "activity", "--exit-when-caught-up"], timeout: .seconds(150))
+        let built = try await keel.run(
+            ["serve", "--roles", "projector", "--projections", "activity", "--exit-when-caught-up"], timeout: .seconds(150))
         #expect(built.status == 0, "\(built.stderr)")
         let before = try await Self.liveActivity(env.storePath)
         #expect(same(activitySummary(before), expectedActivity(events)))

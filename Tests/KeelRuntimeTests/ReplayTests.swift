@@ -53,8 +53,9 @@ struct ReplayTests {
             group.addTask {
                 var totals: [Int64] = []
                 while !done.isSet {
-                    let rows = try await env.store.aggregate(Aggregation(
-                        target: .live("activity"), collection: "activity", metrics: [Metric("n", .sum, field: "count")]))
+                    let rows = try await env.store.aggregate(
+                        Aggregation(
+                            target: .live("activity"), collection: "activity", metrics: [Metric("n", .sum, field: "count")]))
                     totals.append(rows.first?.values["n"]?.intValue ?? 0)
                 }
                 return totals
@@ -77,9 +78,11 @@ struct ReplayTests {
         let env = try await Environment(topics: ["keel.workflow.runs", "keel.deadletter"])
         defer { Task.detached { await env.remove() } }
         let v1 = (0..<30).map { index in
-            event("keel.workflow.run.started", key: "run-\(index)", data: .object([
-                "runId": .string("run-\(index)"), "workflowId": .string("wf"), "input": .object([:]),
-            ]), dataversion: 1)
+            event(
+                "keel.workflow.run.started", key: "run-\(index)",
+                data: .object([
+                    "runId": .string("run-\(index)"), "workflowId": .string("wf"), "input": .object([:]),
+                ]), dataversion: 1)
         }
         try await env.produce(v1, to: "keel.workflow.runs")
         _ = try await Replayer(projector: RunsV2Projector(), log: env.log, store: env.store, logger: quietLogger()).run()
@@ -101,9 +104,10 @@ struct ReplayTests {
 
         // An interrupted replay's shadow (as SIGKILL would leave it).
         let leftover = CollectionSet(projection: "activity", generation: "rleftover")
-        _ = try await env.store.apply(ProjectionBatch(
-            target: leftover, changes: [DocumentChange(collection: "activity", id: "junk", operation: .replace(["x": .int(1)]))],
-            checkpoint: ProjectionCheckpoint(positions: [LogPosition("keel.audit", 0): 1])))
+        _ = try await env.store.apply(
+            ProjectionBatch(
+                target: leftover, changes: [DocumentChange(collection: "activity", id: "junk", operation: .replace(["x": .int(1)]))],
+                checkpoint: ProjectionCheckpoint(positions: [LogPosition("keel.audit", 0): 1])))
         let bounded = try await Replayer(projector: activity, log: env.log, store: env.store, logger: quietLogger()).run(to: .offset(10))
         #expect(bounded.droppedLeftovers == [leftover] && !bounded.promoted)
         #expect(try await env.store.generations(of: "activity").contains(bounded.shadow))

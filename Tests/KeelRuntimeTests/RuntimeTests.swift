@@ -3,8 +3,8 @@ import KeelCore
 import KeelLog
 import KeelRuntime
 import KeelStore
-import Synchronization
 import KeelTestSupport
+import Synchronization
 import Testing
 
 /// Events of a few tenants and types over a few hours, spread over keel.tenants and keel.audit.
@@ -45,8 +45,9 @@ struct RuntimeTests {
         try await env.runUntilCaughtUp(activity)
         // Rewind the group's Kafka offsets: the store checkpoint must win.
         let partitions = (0..<6).map { TopicPartition("keel.audit", Int32($0)) }
-        let rewinder = try await env.log.makeConsumer(ConsumerConfiguration(
-            subscription: .partitions(partitions, commitGroup: ProjectorService.group(of: "activity"))))
+        let rewinder = try await env.log.makeConsumer(
+            ConsumerConfiguration(
+                subscription: .partitions(partitions, commitGroup: ProjectorService.group(of: "activity"))))
         try await rewinder.commit(partitions.map { PartitionOffset($0, 0) })
         try await rewinder.close()
         try await env.produce(Array(events[1000...]), to: "keel.audit")
@@ -77,9 +78,11 @@ struct RuntimeTests {
         let env = try await Environment(topics: ["keel.workflow.runs", "keel.deadletter"])
         defer { Task.detached { await env.remove() } }
         let v1 = (0..<20).map { index in
-            event("keel.workflow.run.started", key: "run-\(index)", data: .object([
-                "runId": .string("run-\(index)"), "workflowId": .string("wf"), "input": .object([:]),
-            ]), dataversion: 1)
+            event(
+                "keel.workflow.run.started", key: "run-\(index)",
+                data: .object([
+                    "runId": .string("run-\(index)"), "workflowId": .string("wf"), "input": .object([:]),
+                ]), dataversion: 1)
         }
         try await env.produce(v1, to: "keel.workflow.runs")
         try await env.runUntilCaughtUp(RunsV2Projector())
@@ -103,9 +106,13 @@ struct RunsV2Projector: Projector {
         guard let data = event.event.jsonData, case .int(let version)? = data["workflowVersion"],
             case .string(let trigger)? = data["trigger"]?["kind"], case .string(let run)? = data["runId"]
         else { throw ProjectionError(code: "data", "not v2 run.started data") }
-        return [DocumentChange(collection: "runs", id: run, operation: .replace([
-            "workflowVersion": .int(version), "trigger": .string(trigger),
-        ]))]
+        return [
+            DocumentChange(
+                collection: "runs", id: run,
+                operation: .replace([
+                    "workflowVersion": .int(version), "trigger": .string(trigger),
+                ]))
+        ]
     }
 }
 

@@ -22,7 +22,9 @@ private struct TallyProjector: Projector {
 
 @Suite("Dead letters: changes the store refuses", .serialized)
 struct StoreRefusalTests {
-    @Test("an event whose changes the store refuses is dead-lettered; its key waits, other keys and the rest of the batch flow", .timeLimit(.minutes(2)))
+    @Test(
+        "an event whose changes the store refuses is dead-lettered; its key waits, other keys and the rest of the batch flow", .timeLimit(.minutes(2))
+    )
     func refusedChangeIsIsolated() async throws {
         let env = try await Environment(topics: ["keel.audit", "keel.deadletter"])
         defer { Task.detached { await env.remove() } }
@@ -35,10 +37,11 @@ struct StoreRefusalTests {
             return event("keel.audit.action.recorded", tenant: "t1", key: key, data: data, id: id)
         }
         // One batch: the refused event sits between good ones of its own key and of others.
-        try await env.produce([
-            tally("a", id: "1"), tally("b", id: "2"), tally("a", id: "3", bad: true),
-            tally("b", id: "4"), tally("a", id: "5"), tally("c", id: "6"),
-        ], to: "keel.audit")
+        try await env.produce(
+            [
+                tally("a", id: "1"), tally("b", id: "2"), tally("a", id: "3", bad: true),
+                tally("b", id: "4"), tally("a", id: "5"), tally("c", id: "6"),
+            ], to: "keel.audit")
         try await env.runUntilCaughtUp(TallyProjector())
 
         let documents = try await env.documents("tally", in: .live("tally"))

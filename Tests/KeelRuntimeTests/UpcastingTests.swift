@@ -5,9 +5,11 @@ import Testing
 struct UpcastingTests {
     @Test("keel.workflow.run.started v1 → v2 fills workflowVersion and trigger and validates against v2")
     func runStarted() throws {
-        let v1 = event("keel.workflow.run.started", key: "run-1", data: .object([
-            "runId": .string("run-1"), "workflowId": .string("wf"), "input": .object(["a": .int(1)]),
-        ]), dataversion: 1)
+        let v1 = event(
+            "keel.workflow.run.started", key: "run-1",
+            data: .object([
+                "runId": .string("run-1"), "workflowId": .string("wf"), "input": .object(["a": .int(1)]),
+            ]), dataversion: 1)
         let v2 = try UpcasterChain.standard.upcast(v1)
         #expect(v2.dataversion == 2)
         #expect(v2.jsonData?["workflowVersion"] == .int(1))
@@ -29,9 +31,11 @@ struct UpcastingTests {
         #expect(try UpcasterChain.standard.upcast(other) == other)
     }
 
-    @Test("an upcaster failure is a ProjectionError with code upcast", arguments: [
-        JSONValue.string("not an object"), .object(["workflowId": .string("w")]), .object(["runId": .string("")]),
-    ])
+    @Test(
+        "an upcaster failure is a ProjectionError with code upcast",
+        arguments: [
+            JSONValue.string("not an object"), .object(["workflowId": .string("w")]), .object(["runId": .string("")]),
+        ])
     func failures(data: JSONValue) {
         let bad = event("keel.workflow.run.started", data: data, dataversion: 1)
         #expect(throws: ProjectionError.self) { try UpcasterChain.standard.upcast(bad) }
@@ -58,7 +62,9 @@ struct UpcastingTests {
                     for example in version.examples {
                         let lifted = try UpcasterChain.standard.upcast(event(type.type, data: example, dataversion: version.version))
                         #expect(lifted.dataversion == type.latestVersion)
-                        #expect(latest.schema.validate(lifted.jsonData!).isEmpty, "\(type.type) v\(version.version) example does not validate as v\(type.latestVersion)")
+                        #expect(
+                            latest.schema.validate(lifted.jsonData!).isEmpty,
+                            "\(type.type) v\(version.version) example does not validate as v\(type.latestVersion)")
                         checked += 1
                     }
                 }

@@ -31,22 +31,30 @@ struct ApplyBenchmark {
                 let hour = instant - instant % 3_600_000
                 let tenant = "tenant-\(i % 10)"
                 let type = "keel.type.\((i / 10) % 20)"
-                changes.append(DocumentChange(collection: "activity", id: "\(tenant)|\(type)|\(hour)", operation: .upsert(DocumentUpdate(
-                    setOnInsert: ["tenant": .string(tenant), "type": .string(type), "hour": .date(hour)],
-                    inc: ["count": .int(1)], max: ["lastTime": .date(instant)], min: ["firstTime": .date(instant)]))))
+                changes.append(
+                    DocumentChange(
+                        collection: "activity", id: "\(tenant)|\(type)|\(hour)",
+                        operation: .upsert(
+                            DocumentUpdate(
+                                setOnInsert: ["tenant": .string(tenant), "type": .string(type), "hour": .date(hour)],
+                                inc: ["count": .int(1)], max: ["lastTime": .date(instant)], min: ["firstTime": .date(instant)]))))
             }
             if merged { changes = merge(changes) }
             let t1 = Date()
             offset += Int64(batchSize)
-            let outcome = try await store.apply(ProjectionBatch(target: target, changes: changes, checkpoint: ProjectionCheckpoint(positions: [LogPosition("events", 0): offset])))
+            let outcome = try await store.apply(
+                ProjectionBatch(target: target, changes: changes, checkpoint: ProjectionCheckpoint(positions: [LogPosition("events", 0): offset])))
             #expect(outcome == .applied)
             let t2 = Date()
             generateTime += t1.timeIntervalSince(t0)
             applyTime += t2.timeIntervalSince(t1)
         }
-        let rows = try await store.aggregate(Aggregation(target: target, collection: "activity", metrics: [Metric("n", .sum, field: "count"), Metric("docs", .count)]))
+        let rows = try await store.aggregate(
+            Aggregation(target: target, collection: "activity", metrics: [Metric("n", .sum, field: "count"), Metric("docs", .count)]))
         #expect(rows.first?.values["n"] == .int(Int64(events)))
-        print("BENCH merged=\(merged) events=\(events) batch=\(batchSize) docs=\(rows.first?.values["docs"] ?? .null) apply=\(String(format: "%.2f", applyTime))s → \(Int(Double(events) / applyTime)) events/s (generation \(String(format: "%.2f", generateTime))s)")
+        print(
+            "BENCH merged=\(merged) events=\(events) batch=\(batchSize) docs=\(rows.first?.values["docs"] ?? .null) apply=\(String(format: "%.2f", applyTime))s → \(Int(Double(events) / applyTime)) events/s (generation \(String(format: "%.2f", generateTime))s)"
+        )
         try await store.shutdown()
     }
 
@@ -58,8 +66,12 @@ struct ApplyBenchmark {
             guard case .upsert(let update) = change.operation else { continue }
             if var current = merged[change.id] {
                 current.inc["count"] = .int((current.inc["count"]?.intValue ?? 0) + (update.inc["count"]?.intValue ?? 0))
-                if let value = update.max["lastTime"], DocumentValue.compare(value, current.max["lastTime"] ?? .null) > 0 { current.max["lastTime"] = value }
-                if let value = update.min["firstTime"], DocumentValue.compare(value, current.min["firstTime"] ?? value) <= 0 { current.min["firstTime"] = value }
+                if let value = update.max["lastTime"], DocumentValue.compare(value, current.max["lastTime"] ?? .null) > 0 {
+                    current.max["lastTime"] = value
+                }
+                if let value = update.min["firstTime"], DocumentValue.compare(value, current.min["firstTime"] ?? value) <= 0 {
+                    current.min["firstTime"] = value
+                }
                 merged[change.id] = current
             } else {
                 order.append(change.id)

@@ -19,7 +19,8 @@ struct CursorLimitTests {
 
     @Test("the deepest accepted client JSON, wrapped by a projector, encodes and decodes")
     func acceptedJSONAlwaysDecodes() throws {
-        let json = try JSONValue.parse(String(repeating: "[", count: JSONLimits.maximumDepth) + "1" + String(repeating: "]", count: JSONLimits.maximumDepth))
+        let json = try JSONValue.parse(
+            String(repeating: "[", count: JSONLimits.maximumDepth) + "1" + String(repeating: "]", count: JSONLimits.maximumDepth))
         let stored = wrapped(DocumentValue(json), levels: JSONLimits.projectionAllowance - 1)
         let document: Document = ["_id": .string("d"), "data": stored]
         #expect(try DocumentCodec.decodeDocument(DocumentCodec.encode(document)) == document)

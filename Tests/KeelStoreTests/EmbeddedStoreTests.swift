@@ -1,10 +1,9 @@
 import Foundation
 import KeelCore
+import KeelStore
 import KeelTestSupport
 import Logging
 import Testing
-
-import KeelStore
 
 private let target = CollectionSet.live("p")
 
@@ -24,7 +23,13 @@ struct EmbeddedStoreTests {
         defer { directory.remove() }
         let first = try EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
         try await first.ensureIndexes(target, collection: "c", indexes: [IndexSpec(name: "u", fields: [SortField("email")], unique: true)])
-        _ = try await first.apply(batch([inc("a", 5), DocumentChange(collection: "c", id: "m", operation: .replace(["email": .string("x"), "money": .decimal(Decimal(string: "12.345")!)]))], offset: 7))
+        _ = try await first.apply(
+            batch(
+                [
+                    inc("a", 5),
+                    DocumentChange(
+                        collection: "c", id: "m", operation: .replace(["email": .string("x"), "money": .decimal(Decimal(string: "12.345")!)])),
+                ], offset: 7))
         try await first.shutdown()
 
         let second = try EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
@@ -85,13 +90,15 @@ struct EmbeddedStoreTests {
         let store = try EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
         _ = try await store.apply(batch([inc("a")], offset: 1))
         let other = CollectionSet.live("q")
-        let bad = batch([
-            inc("a"), inc("b"),
-            DocumentChange(collection: "c", id: "a", operation: .upsert(DocumentUpdate(push: ["n": [.int(1)]]))),
-            inc("d"),
-        ], offset: 2)
+        let bad = batch(
+            [
+                inc("a"), inc("b"),
+                DocumentChange(collection: "c", id: "a", operation: .upsert(DocumentUpdate(push: ["n": [.int(1)]]))),
+                inc("d"),
+            ], offset: 2)
         async let failing: ApplyOutcome = store.apply(bad)
-        async let fine: ApplyOutcome = store.apply(ProjectionBatch(target: other, changes: [inc("z")], checkpoint: ProjectionCheckpoint(positions: [LogPosition("t", 0): 1])))
+        async let fine: ApplyOutcome = store.apply(
+            ProjectionBatch(target: other, changes: [inc("z")], checkpoint: ProjectionCheckpoint(positions: [LogPosition("t", 0): 1])))
         var failure: (any Error)?
         do { _ = try await failing } catch { failure = error }
         #expect((failure as? StoreError)?.code == .invalidRequest, "\(String(describing: failure))")
@@ -109,18 +116,23 @@ struct EmbeddedStoreTests {
         let directory = try TemporaryDirectory(prefix: "keel-store")
         defer { directory.remove() }
         let store = try EmbeddedProjectionStore(directory: directory.path, options: .init(ttlInterval: nil), logger: quietLogger())
-        try await store.ensureIndexes(target, collection: "c", indexes: [
-            IndexSpec(name: "ttl", fields: [SortField("at")], expireAfterSeconds: 60),
-            IndexSpec(name: "u", fields: [SortField("k")], unique: true),
-        ])
+        try await store.ensureIndexes(
+            target, collection: "c",
+            indexes: [
+                IndexSpec(name: "ttl", fields: [SortField("at")], expireAfterSeconds: 60),
+                IndexSpec(name: "u", fields: [SortField("k")], unique: true),
+            ])
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        _ = try await store.apply(batch([
-            DocumentChange(collection: "c", id: "old", operation: .replace(["at": .date(now - 120_000), "k": .int(1)])),
-            DocumentChange(collection: "c", id: "new", operation: .replace(["at": .date(now), "k": .int(2)])),
-        ], offset: 1))
+        _ = try await store.apply(
+            batch(
+                [
+                    DocumentChange(collection: "c", id: "old", operation: .replace(["at": .date(now - 120_000), "k": .int(1)])),
+                    DocumentChange(collection: "c", id: "new", operation: .replace(["at": .date(now), "k": .int(2)])),
+                ], offset: 1))
         #expect(try await store.purgeExpired() == 1)
         #expect(try await store.purgeExpired() == 0)
-        _ = try await store.apply(batch([DocumentChange(collection: "c", id: "other", operation: .replace(["at": .date(now), "k": .int(1)]))], offset: 2))
+        _ = try await store.apply(
+            batch([DocumentChange(collection: "c", id: "other", operation: .replace(["at": .date(now), "k": .int(1)]))], offset: 2))
         #expect(try await store.count(target, collection: "c", filter: []) == 2)
         try await store.shutdown()
     }

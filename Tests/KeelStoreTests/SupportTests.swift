@@ -72,7 +72,9 @@ struct SupportTests {
         #expect(IndexKeys.uniqueKey(["k": .int(1)], fields: fields) != IndexKeys.uniqueKey(["k": .string("1")], fields: fields))
         #expect(IndexKeys.uniqueKey([:], fields: fields) == IndexKeys.uniqueKey(["k": .null], fields: fields))
         let a: Document = ["k": .object(["x": .int(1), "y": .int(2), "z": .int(3), "w": .int(4)])]
-        #expect(IndexKeys.uniqueKey(a, fields: fields) == IndexKeys.uniqueKey(["k": .object(["w": .int(4), "z": .int(3), "y": .int(2), "x": .int(1)])], fields: fields))
+        #expect(
+            IndexKeys.uniqueKey(a, fields: fields)
+                == IndexKeys.uniqueKey(["k": .object(["w": .int(4), "z": .int(3), "y": .int(2), "x": .int(1)])], fields: fields))
     }
 }
 

@@ -9,7 +9,9 @@ public let repositoryCatalog: TopicCatalog = try! TopicCatalog(files: repository
 public let repositoryCatalogFiles: [CatalogFile] = {
     let directory = RepositoryPaths.topics.path
     let files = (try? FileManager.default.contentsOfDirectory(atPath: directory))?.sorted().filter { $0.hasSuffix(".json") } ?? []
-    return files.map { CatalogFile(path: "\(directory)/\($0)", contents: Array(FileManager.default.contents(atPath: "\(directory)/\($0)") ?? Data())) }
+    return files.map {
+        CatalogFile(path: "\(directory)/\($0)", contents: Array(FileManager.default.contents(atPath: "\(directory)/\($0)") ?? Data()))
+    }
 }()
 
 /// A logger that stays silent in test runs (critical only), or logs everything at debug level

@@ -23,7 +23,9 @@ extension ProjectionStoreConformance {
             let ahead = p.batch([p.upsert("a", DocumentUpdate(inc: ["n": .int(1)]))], positions: [LogPosition("t", 1): 5, LogPosition("u", 0): 1])
             #expect(try await store.apply(ahead) == .applied)
             #expect(try await p.find("a")?["n"] == .int(2))
-            #expect(try await store.checkpoint(p.target) == ProjectionCheckpoint(positions: [LogPosition("t", 0): 10, LogPosition("t", 1): 5, LogPosition("u", 0): 1]))
+            #expect(
+                try await store.checkpoint(p.target)
+                    == ProjectionCheckpoint(positions: [LogPosition("t", 0): 10, LogPosition("t", 1): 5, LogPosition("u", 0): 1]))
             // Checkpoints are per generation.
             #expect(try await store.checkpoint(CollectionSet(projection: p.target.projection, generation: "g1")) == nil)
         }

@@ -63,8 +63,10 @@ struct Projection {
         try await store.count(target, collection: collection, filter: filter)
     }
 
-    func aggregate(groupBy: [String] = [], bucket: TimeBucket? = nil, filter: [FieldFilter] = [], metrics: [Metric]) async throws -> [AggregationRow] {
-        try await store.aggregate(Aggregation(target: target, collection: collection, filter: filter, groupBy: groupBy, timeBucket: bucket, metrics: metrics))
+    func aggregate(groupBy: [String] = [], bucket: TimeBucket? = nil, filter: [FieldFilter] = [], metrics: [Metric]) async throws -> [AggregationRow]
+    {
+        try await store.aggregate(
+            Aggregation(target: target, collection: collection, filter: filter, groupBy: groupBy, timeBucket: bucket, metrics: metrics))
     }
 }
 

@@ -5,14 +5,22 @@ import KeelTestSupport
 import Testing
 
 extension ProjectionStoreConformance {
-    @Test("a shadow generation is invisible to live reads until promote; promote swaps documents, indexes and checkpoint", arguments: StoreUnderTest.allCases)
+    @Test(
+        "a shadow generation is invisible to live reads until promote; promote swaps documents, indexes and checkpoint",
+        arguments: StoreUnderTest.allCases)
     func shadowAndPromote(_ kind: StoreUnderTest) async throws {
         try await withStore(kind) { store in
             var live = Projection(store)
             var shadow = Projection(store, generation: "r1", projection: live.target.projection, collection: live.collection)
-            try await live.apply([live.upsert("a", DocumentUpdate(set: ["gen": .string("old")])), live.upsert("old-only", DocumentUpdate(set: ["gen": .string("old")]))])
-            try await store.ensureIndexes(shadow.target, collection: shadow.collection, indexes: [IndexSpec(name: "u", fields: [SortField("key")], unique: true)])
-            try await shadow.apply([shadow.upsert("a", DocumentUpdate(set: ["gen": .string("new"), "key": .int(1)])), shadow.upsert("new-only", DocumentUpdate(set: ["gen": .string("new"), "key": .int(2)]))])
+            try await live.apply([
+                live.upsert("a", DocumentUpdate(set: ["gen": .string("old")])), live.upsert("old-only", DocumentUpdate(set: ["gen": .string("old")])),
+            ])
+            try await store.ensureIndexes(
+                shadow.target, collection: shadow.collection, indexes: [IndexSpec(name: "u", fields: [SortField("key")], unique: true)])
+            try await shadow.apply([
+                shadow.upsert("a", DocumentUpdate(set: ["gen": .string("new"), "key": .int(1)])),
+                shadow.upsert("new-only", DocumentUpdate(set: ["gen": .string("new"), "key": .int(2)])),
+            ])
             try await shadow.apply([shadow.upsert("b", DocumentUpdate(set: ["gen": .string("new"), "key": .int(3)]))])
 
             #expect(try await store.generations(of: live.target.projection) == [live.target, shadow.target])
@@ -37,7 +45,9 @@ extension ProjectionStoreConformance {
             }
             #expect(error?.code == .duplicateKey)
             // Promoting a generation that does not exist is refused (and never wipes live).
-            await #expect(throws: StoreError.self) { try await store.promote(CollectionSet(projection: live.target.projection, generation: "nope"), collections: [live.collection]) }
+            await #expect(throws: StoreError.self) {
+                try await store.promote(CollectionSet(projection: live.target.projection, generation: "nope"), collections: [live.collection])
+            }
             #expect(try await live.count() == 3)
         }
     }

@@ -14,11 +14,13 @@ extension ProjectionStoreConformance {
             try await p.apply([p.upsert("a", DocumentUpdate(set: ["email": .string("x@example.com")]))])
             let checkpoint = try await store.checkpoint(p.target)
             let error = await #expect(throws: StoreError.self) {
-                try await store.apply(p.batch([
-                    p.upsert("b", DocumentUpdate(set: ["email": .string("y@example.com")])),
-                    p.upsert("a", DocumentUpdate(inc: ["n": .int(1)])),
-                    p.upsert("c", DocumentUpdate(set: ["email": .string("x@example.com")])),
-                ], positions: [LogPosition("t", 0): 1000]))
+                try await store.apply(
+                    p.batch(
+                        [
+                            p.upsert("b", DocumentUpdate(set: ["email": .string("y@example.com")])),
+                            p.upsert("a", DocumentUpdate(inc: ["n": .int(1)])),
+                            p.upsert("c", DocumentUpdate(set: ["email": .string("x@example.com")])),
+                        ], positions: [LogPosition("t", 0): 1000]))
             }
             #expect(error?.code == .duplicateKey)
             #expect(try await p.find("b") == nil)
@@ -44,7 +46,8 @@ extension ProjectionStoreConformance {
             var p = Projection(store)
             try await p.apply([p.upsert("a", DocumentUpdate(set: ["k": .int(1)])), p.upsert("b", DocumentUpdate(set: ["k": .double(1)]))])
             let error = await #expect(throws: StoreError.self) {
-                try await store.ensureIndexes(p.target, collection: p.collection, indexes: [IndexSpec(name: "k", fields: [SortField("k")], unique: true)])
+                try await store.ensureIndexes(
+                    p.target, collection: p.collection, indexes: [IndexSpec(name: "k", fields: [SortField("k")], unique: true)])
             }
             #expect(error?.code == .duplicateKey)
         }
@@ -54,7 +57,8 @@ extension ProjectionStoreConformance {
     func ttl(_ kind: StoreUnderTest) async throws {
         try await withStore(kind) { store in
             var p = Projection(store)
-            try await store.ensureIndexes(p.target, collection: p.collection, indexes: [IndexSpec(name: "ttl", fields: [SortField("at")], expireAfterSeconds: 3600)])
+            try await store.ensureIndexes(
+                p.target, collection: p.collection, indexes: [IndexSpec(name: "ttl", fields: [SortField("at")], expireAfterSeconds: 3600)])
             let now = nowMs()
             try await p.apply([
                 p.upsert("old", DocumentUpdate(set: ["at": .date(now - 2 * 3_600_000), "n": .int(1)])),

@@ -12,28 +12,40 @@ extension ProjectionStoreConformance {
     func upsertOperators(_ kind: StoreUnderTest) async throws {
         try await withStore(kind) { store in
             var p = Projection(store)
-            try await p.apply([p.upsert("a", DocumentUpdate(
-                set: ["name": .string("first")],
-                setOnInsert: ["created": .date(1000), "meta.kind": .string("k")],
-                inc: ["n": .int(1), "cost": dec("0.1"), "stats.calls": .int(2), "ratio": .double(0.5)],
-                max: ["last": .date(5000)],
-                min: ["first": .date(5000)],
-                push: ["log": [.string("x")]]))])
-            try await p.apply([p.upsert("a", DocumentUpdate(
-                set: ["name": .string("second")],
-                setOnInsert: ["created": .date(9999)],
-                inc: ["n": .int(41), "cost": dec("0.2"), "stats.calls": .int(1), "ratio": .int(1)],
-                max: ["last": .date(4000)],
-                min: ["first": .date(3000)],
-                push: ["log": [.string("y"), .string("z")]],
-                unset: ["meta.kind"]))])
+            try await p.apply([
+                p.upsert(
+                    "a",
+                    DocumentUpdate(
+                        set: ["name": .string("first")],
+                        setOnInsert: ["created": .date(1000), "meta.kind": .string("k")],
+                        inc: ["n": .int(1), "cost": dec("0.1"), "stats.calls": .int(2), "ratio": .double(0.5)],
+                        max: ["last": .date(5000)],
+                        min: ["first": .date(5000)],
+                        push: ["log": [.string("x")]]))
+            ])
+            try await p.apply([
+                p.upsert(
+                    "a",
+                    DocumentUpdate(
+                        set: ["name": .string("second")],
+                        setOnInsert: ["created": .date(9999)],
+                        inc: ["n": .int(41), "cost": dec("0.2"), "stats.calls": .int(1), "ratio": .int(1)],
+                        max: ["last": .date(4000)],
+                        min: ["first": .date(3000)],
+                        push: ["log": [.string("y"), .string("z")]],
+                        unset: ["meta.kind"]))
+            ])
             let document = try #require(try await p.find("a"))
             #expect(document["_id"] == .string("a"))
             #expect(document["name"] == .string("second"))
             #expect(document["created"] == .date(1000), "setOnInsert applies only on insert")
             #expect(document["n"] == .int(42), "int + int stays int")
             #expect(document["cost"] == dec("0.3"), "decimal sums are exact: 0.1 + 0.2 == 0.3")
-            if case .decimal(let cost)? = document["cost"] { #expect("\(cost)" == "0.3") } else { Issue.record("cost is not a decimal: \(String(describing: document["cost"]))") }
+            if case .decimal(let cost)? = document["cost"] {
+                #expect("\(cost)" == "0.3")
+            } else {
+                Issue.record("cost is not a decimal: \(String(describing: document["cost"]))")
+            }
             #expect(document["ratio"] == .double(1.5), "double + int is a double")
             #expect(document["stats"] == .object(["calls": .int(3)]), "dotted paths create and update nested objects")
             #expect(document["meta"] == .object([:]), "unset removes the nested field, keeping its parent")
@@ -60,7 +72,9 @@ extension ProjectionStoreConformance {
         try await withStore(kind) { store in
             var p = Projection(store)
             try await p.apply([p.upsert("a", DocumentUpdate(set: ["x": .int(1), "y": .int(2)])), p.upsert("b", DocumentUpdate(set: ["x": .int(1)]))])
-            try await p.apply([p.replace("a", ["z": .string("only"), "bin": .binary([0, 1, 255]), "when": .date(-5)]), p.delete("b"), p.delete("never")])
+            try await p.apply([
+                p.replace("a", ["z": .string("only"), "bin": .binary([0, 1, 255]), "when": .date(-5)]), p.delete("b"), p.delete("never"),
+            ])
             #expect(try await p.find("a") == ["_id": .string("a"), "z": .string("only"), "bin": .binary([0, 1, 255]), "when": .date(-5)])
             #expect(try await p.find("b") == nil)
             #expect(try await p.find("never") == nil)
@@ -88,11 +102,13 @@ extension ProjectionStoreConformance {
             try await p.apply([p.upsert("a", DocumentUpdate(set: ["label": .string("text")], inc: ["n": .int(1)]))])
             let before = try await store.checkpoint(p.target)
             let error = await #expect(throws: StoreError.self) {
-                try await store.apply(p.batch([
-                    p.upsert("b", DocumentUpdate(inc: ["n": .int(1)])),
-                    p.upsert("a", DocumentUpdate(inc: ["n": .int(1)])),
-                    p.upsert("a", DocumentUpdate(inc: ["label": .int(1)])),
-                ], positions: [LogPosition("t", 0): 100]))
+                try await store.apply(
+                    p.batch(
+                        [
+                            p.upsert("b", DocumentUpdate(inc: ["n": .int(1)])),
+                            p.upsert("a", DocumentUpdate(inc: ["n": .int(1)])),
+                            p.upsert("a", DocumentUpdate(inc: ["label": .int(1)])),
+                        ], positions: [LogPosition("t", 0): 100]))
             }
             #expect(error?.code == .invalidRequest)
             #expect(error?.message.contains("label") == true, "the message names the path: \(String(describing: error))")

@@ -18,7 +18,9 @@ extension TopicCatalog {
             // "structured": a reader could mistake its data for a whole event (another tenant's).
             throw EventValidationError(
                 field: "datacontenttype",
-                reason: "'\(contentType)' is the CloudEvents event format, not a media type for data; send the data with its own type (e.g. application/json)")
+                reason:
+                    "'\(contentType)' is the CloudEvents event format, not a media type for data; send the data with its own type (e.g. application/json)"
+            )
         }
         var prepared = event
         if let home = homeTopic(forType: event.type) {
@@ -32,7 +34,9 @@ extension TopicCatalog {
             guard let version = definition.version(versionNumber) else {
                 throw EventValidationError(
                     field: "dataversion",
-                    reason: "unknown version \(versionNumber) of '\(event.type)' (known: \(definition.versions.map { String($0.version) }.joined(separator: ", ")))")
+                    reason:
+                        "unknown version \(versionNumber) of '\(event.type)' (known: \(definition.versions.map { String($0.version) }.joined(separator: ", ")))"
+                )
             }
             try Self.checkData(of: event, against: version.schema)
             prepared.dataversion = version.version
@@ -76,7 +80,9 @@ extension TopicCatalog {
         guard let derived else {
             throw EventValidationError(
                 field: "partitionkey",
-                reason: "topic '\(topic)' keys records by \(rule.description) (from \(rule.sources.map(\.description).joined(separator: ", "))), but the event has none")
+                reason:
+                    "topic '\(topic)' keys records by \(rule.description) (from \(rule.sources.map(\.description).joined(separator: ", "))), but the event has none"
+            )
         }
         if let given = event.partitionkey, rule.sources.first != .partitionkey, given != derived {
             throw EventValidationError(

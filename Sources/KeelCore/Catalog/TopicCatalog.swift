@@ -37,7 +37,8 @@ public struct TopicCatalog: Sendable {
                     problems.append(
                         CatalogProblem(
                             path: pathsByName[topic.name]!,
-                            message: "event type '\(eventType.type)' already has a home: topic '\(home)' (\(pathsByName[home]!)); each type has exactly one home"
+                            message:
+                                "event type '\(eventType.type)' already has a home: topic '\(home)' (\(pathsByName[home]!)); each type has exactly one home"
                         ))
                 } else {
                     homes[eventType.type] = topic.name

@@ -163,7 +163,8 @@ struct TopicFileParser {
     /// `"forever"`, a positive number of milliseconds, or a positive count with a unit:
     /// `ms`, `s`, `m`, `h`, `d`, `w` (e.g. `"7d"`).
     private mutating func parseRetention(_ value: JSONValue?) -> (milliseconds: Int64?, Void)? {
-        let message = "'retention' must be \"forever\", a positive number of milliseconds, or a duration like \"7d\", \"12h\", \"30m\" (units ms, s, m, h, d, w)"
+        let message =
+            "'retention' must be \"forever\", a positive number of milliseconds, or a duration like \"7d\", \"12h\", \"30m\" (units ms, s, m, h, d, w)"
         switch value {
         case .int(let number)? where number > 0:
             return (number, ())

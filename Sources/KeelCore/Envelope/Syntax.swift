@@ -45,7 +45,9 @@ enum Syntax {
             b[firstDelimiter] == UInt8(ascii: ":")
         {
             guard firstDelimiter > 0, isAlpha(b[0]),
-                b[1..<firstDelimiter].allSatisfy({ isAlpha($0) || isDigit($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") })
+                b[1..<firstDelimiter].allSatisfy({
+                    isAlpha($0) || isDigit($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
+                })
             else { return nil }
             hasScheme = true
             index = firstDelimiter + 1
@@ -60,7 +62,9 @@ enum Syntax {
             let authority = b[(index + 2)..<authorityEnd]
             if let open = authority.firstIndex(of: UInt8(ascii: "[")) {
                 guard let close = authority.firstIndex(of: UInt8(ascii: "]")), close > open,
-                    authority[(open + 1)..<close].allSatisfy({ isHex($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "v") })
+                    authority[(open + 1)..<close].allSatisfy({
+                        isHex($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "v")
+                    })
                 else { return nil }
             } else if authority.contains(UInt8(ascii: "]")) {
                 return nil

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #else
-import Darwin
+    import Darwin
 #endif
 
 extension JSONValue {
@@ -57,7 +57,6 @@ extension JSONValue {
             output.append(UInt8(ascii: "}"))
         }
     }
-
 
     /// Byte order of the UTF-8 forms, compared in place (`String`'s own `<` orders by Unicode
     /// scalars after normalisation, which is not byte order; the generic `UTF8View` comparison is

@@ -128,7 +128,8 @@ public enum ChangeMerger {
         // Fast path (the common case, and the hot loop of a replay): without dotted paths no
         // path can be a prefix of another.
         guard a.hasDottedPath || b.hasDottedPath else { return true }
-        let left = a.allPaths, right = b.allPaths
+        let left = a.allPaths
+        let right = b.allPaths
         for x in left {
             for y in right where x != y && (y.hasPrefix(x + ".") || x.hasPrefix(y + ".")) {
                 return false

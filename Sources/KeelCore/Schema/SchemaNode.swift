@@ -18,7 +18,8 @@ enum SchemaType: String, Sendable, CaseIterable {
 /// A compiled schema node. Immutable, so sharing between tasks is safe.
 final class SchemaNode: Sendable {
     enum Additional: Sendable {
-        case allowed, forbidden, schema(SchemaNode)
+        case allowed, forbidden
+        case schema(SchemaNode)
     }
 
     /// `false` as a schema: nothing validates.

@@ -60,7 +60,9 @@ struct AccessController {
             }
             try await commit(
                 events.map { $0.cloudEvent(source: Self.source, id: Self.newID(), time: Date()) }, topic: "keel.tenants",
-                audit: audit.event(principal: principal, action: "tenant.create", resource: ("tenant", tenantID), outcome: "allowed", tenant: tenantID, requestID: context.requestID))
+                audit: audit.event(
+                    principal: principal, action: "tenant.create", resource: ("tenant", tenantID), outcome: "allowed", tenant: tenantID,
+                    requestID: context.requestID))
             guard let tenant = access.directory.tenant(tenantID) else { throw Problem(.internalError, "tenant not applied") }
             return .json(Self.json(tenant), status: .created, headers: [.location: "/v1/tenants/\(tenantID)"])
         }
@@ -103,14 +105,20 @@ struct AccessController {
             let directory = access.directory
             let events = try Self.decided { () throws(AccessError) in
                 try ApiKeyDecider.decide(
-                    .create(keyId: token.keyId, tenantId: tenantID, name: name, roles: roles, prefix: token.displayPrefix, hash: hash, expiresAt: expiresAt, allowedTypes: allowedTypes),
+                    .create(
+                        keyId: token.keyId, tenantId: tenantID, name: name, roles: roles, prefix: token.displayPrefix, hash: hash,
+                        expiresAt: expiresAt, allowedTypes: allowedTypes),
                     state: directory.key(token.keyId), tenant: directory.tenant(tenantID), now: Date())
             }
             try await commit(
                 events.map { $0.cloudEvent(source: Self.source, id: Self.newID(), time: Date()) }, topic: "keel.apikeys",
-                audit: audit.event(principal: principal, action: "apikey.create", resource: ("apikey", token.keyId), outcome: "allowed", tenant: tenantID, requestID: context.requestID))
+                audit: audit.event(
+                    principal: principal, action: "apikey.create", resource: ("apikey", token.keyId), outcome: "allowed", tenant: tenantID,
+                    requestID: context.requestID))
             guard let key = access.directory.key(token.keyId) else { throw Problem(.internalError, "key not applied") }
-            return .json(Self.json(key, secret: token), status: .created, headers: [.location: "/v1/tenants/\(tenantID)/keys/\(token.keyId)", .cacheControl: "no-store"])
+            return .json(
+                Self.json(key, secret: token), status: .created,
+                headers: [.location: "/v1/tenants/\(tenantID)/keys/\(token.keyId)", .cacheControl: "no-store"])
         }
     }
 
@@ -121,13 +129,19 @@ struct AccessController {
         let reason = request.query("reason")
         return try await lock.withLock {
             let directory = access.directory
-            guard let key = directory.key(keyID), key.tenantId == tenantID else { throw Problem.notFound("no key '\(keyID)' in tenant '\(tenantID)'") }
+            guard let key = directory.key(keyID), key.tenantId == tenantID else {
+                throw Problem.notFound("no key '\(keyID)' in tenant '\(tenantID)'")
+            }
             let events = try Self.decided { () throws(AccessError) in
                 try ApiKeyDecider.decide(.revoke(keyId: keyID, reason: reason), state: key, tenant: directory.tenant(tenantID), now: Date())
             }
             try await commit(
                 events.map { $0.cloudEvent(source: Self.source, id: Self.newID(), time: Date()) }, topic: "keel.apikeys",
-                audit: events.isEmpty ? nil : audit.event(principal: principal, action: "apikey.revoke", resource: ("apikey", keyID), outcome: "allowed", tenant: tenantID, requestID: context.requestID, reason: reason))
+                audit: events.isEmpty
+                    ? nil
+                    : audit.event(
+                        principal: principal, action: "apikey.revoke", resource: ("apikey", keyID), outcome: "allowed", tenant: tenantID,
+                        requestID: context.requestID, reason: reason))
             return .json(Self.json(access.directory.key(keyID) ?? key))
         }
     }
@@ -147,16 +161,22 @@ struct AccessController {
         let hash = SecretHasher.hash(secret: secret, using: &rng)
         return try await lock.withLock {
             let directory = access.directory
-            guard let key = directory.key(keyID), key.tenantId == tenantID else { throw Problem.notFound("no key '\(keyID)' in tenant '\(tenantID)'") }
+            guard let key = directory.key(keyID), key.tenantId == tenantID else {
+                throw Problem.notFound("no key '\(keyID)' in tenant '\(tenantID)'")
+            }
             let now = Date()
             let events = try Self.decided { () throws(AccessError) in
                 try ApiKeyDecider.decide(
-                    .rotate(keyId: keyID, prefix: token.displayPrefix, hash: hash, previousValidUntil: grace > 0 ? now.addingTimeInterval(Double(grace)) : nil),
+                    .rotate(
+                        keyId: keyID, prefix: token.displayPrefix, hash: hash,
+                        previousValidUntil: grace > 0 ? now.addingTimeInterval(Double(grace)) : nil),
                     state: key, tenant: directory.tenant(tenantID), now: now)
             }
             try await commit(
                 events.map { $0.cloudEvent(source: Self.source, id: Self.newID(), time: now) }, topic: "keel.apikeys",
-                audit: audit.event(principal: principal, action: "apikey.rotate", resource: ("apikey", keyID), outcome: "allowed", tenant: tenantID, requestID: context.requestID))
+                audit: audit.event(
+                    principal: principal, action: "apikey.rotate", resource: ("apikey", keyID), outcome: "allowed", tenant: tenantID,
+                    requestID: context.requestID))
             return .json(Self.json(access.directory.key(keyID) ?? key, secret: token), headers: [.cacheControl: "no-store"])
         }
     }
@@ -181,7 +201,9 @@ struct AccessController {
             }
         }
         guard await access.waitUntilApplied(coordinates) else {
-            throw Problem(.unavailable, "the change was written (\(coordinates.map(\.description).joined(separator: ", "))) but is not visible yet; retry the read")
+            throw Problem(
+                .unavailable,
+                "the change was written (\(coordinates.map(\.description).joined(separator: ", "))) but is not visible yet; retry the read")
         }
     }
 
@@ -228,7 +250,9 @@ struct AccessController {
             guard case .object = value else { throw Problem.badRequest(kind: .malformedJSON, "the body must be a JSON object") }
             return value
         } catch let error as JSONParseError {
-            throw Problem(.malformedJSON, "malformed JSON: \(error)", extensions: ["offset": .int(Int64(error.offset)), "line": .int(Int64(error.line)), "column": .int(Int64(error.column))])
+            throw Problem(
+                .malformedJSON, "malformed JSON: \(error)",
+                extensions: ["offset": .int(Int64(error.offset)), "line": .int(Int64(error.line)), "column": .int(Int64(error.column))])
         }
     }
 

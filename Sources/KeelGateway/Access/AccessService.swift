@@ -85,8 +85,9 @@ public final class AccessService: Service, Sendable {
             partitions += (0..<description.partitions).map { TopicPartition(topic, Int32($0)) }
         }
         let ends = try await LogOffsets.ends(of: Set(Self.topics), in: log)
-        let consumer = try await log.makeConsumer(ConsumerConfiguration(
-            subscription: .partitions(partitions), start: .earliest, maxBatchSize: 1000))
+        let consumer = try await log.makeConsumer(
+            ConsumerConfiguration(
+                subscription: .partitions(partitions), start: .earliest, maxBatchSize: 1000))
         // Logs that report no end offsets (tansu answers 0) are taken as read once several
         // consecutive polls came back empty, so a slow first fetch is not mistaken for the end.
         var emptyPolls = 0
@@ -194,7 +195,7 @@ public final class AccessService: Service, Sendable {
 
     private func markLoadedIfCaughtUp(ends: [TopicPartition: Int64], emptyPoll: Bool) {
         let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-                        guard !state.loaded, emptyPoll || ends.values.contains(where: { $0 > 0 }),
+            guard !state.loaded, emptyPoll || ends.values.contains(where: { $0 > 0 }),
                 Self.reached(ends, state.positions)
             else { return [] }
             state.loaded = true

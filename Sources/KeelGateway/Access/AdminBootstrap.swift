@@ -33,7 +33,9 @@ struct AdminBootstrap: Sendable {
         let token = ApiKeyToken.generate(using: &rng)
         let hash = SecretHasher.hash(secret: token.secret, using: &rng)
         let events = try ApiKeyDecider.decide(
-            .create(keyId: token.keyId, tenantId: system, name: "bootstrap admin", roles: [.admin], prefix: token.displayPrefix, hash: hash, expiresAt: nil, allowedTypes: nil),
+            .create(
+                keyId: token.keyId, tenantId: system, name: "bootstrap admin", roles: [.admin], prefix: token.displayPrefix, hash: hash,
+                expiresAt: nil, allowedTypes: nil),
             state: nil, tenant: tenant, now: now)
         _ = try await log.produce(
             events.map { OutgoingRecord($0.cloudEvent(source: AccessController.source, id: AccessController.newID(), time: now)) },

@@ -65,8 +65,13 @@ struct AuditRecorder: Sendable {
     }
 
     /// Best-effort record of a refused request.
-    func recordDenial(principal: Principal, action: String, resource: (kind: String, id: String), tenant: String, requestID: String, reason: String) async {
-        guard let event = event(principal: principal, action: action, resource: resource, outcome: "denied", tenant: tenant, requestID: requestID, reason: reason) else { return }
+    func recordDenial(principal: Principal, action: String, resource: (kind: String, id: String), tenant: String, requestID: String, reason: String)
+        async
+    {
+        guard
+            let event = event(
+                principal: principal, action: action, resource: resource, outcome: "denied", tenant: tenant, requestID: requestID, reason: reason)
+        else { return }
         do {
             try await record([event])
         } catch {

@@ -67,7 +67,9 @@ public final class ProjectionOperations: Service, Sendable {
     /// Queues a replay of `projection` and returns its status (state `running`, phase
     /// `starting`). Throws `ReplayConflict` when one of that projection is already queued or
     /// running. `from` and `to` were validated by the caller (see `ReplayRequest`).
-    public func startReplay(projection: any Projector, from start: ReplayStart, to end: ReplayEnd?, request: ReplayRequest) throws(ReplayConflict) -> ReplayStatus {
+    public func startReplay(projection: any Projector, from start: ReplayStart, to end: ReplayEnd?, request: ReplayRequest) throws(ReplayConflict)
+        -> ReplayStatus
+    {
         let replayer = Replayer(projector: projection, log: log, store: store, upcasters: upcasters, logger: logger)
         let status = ReplayStatus(id: replayer.generation, projection: projection.name, request: request, startedAt: Date())
         try replays.withLock { registry throws(ReplayConflict) in

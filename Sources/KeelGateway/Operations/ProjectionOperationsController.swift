@@ -139,7 +139,8 @@ struct ProjectionOperationsController {
         let principal = try context.requirePrincipal()
         if let tenant = principal.tenant {
             throw Problem.forbidden(
-                "projection operations act on every tenant's data: they need a platform-level credential (the bootstrap key, a key of the system tenant, a platform-admin JWT); this one belongs to tenant '\(tenant)'")
+                "projection operations act on every tenant's data: they need a platform-level credential (the bootstrap key, a key of the system tenant, a platform-admin JWT); this one belongs to tenant '\(tenant)'"
+            )
         }
         guard let operations else {
             throw Problem(.unavailable, "projection operations are not enabled on this gateway")

@@ -83,8 +83,9 @@ struct GatewayMiddleware: RouterMiddleware {
 
     /// Client-chosen ids are echoed only when short and plain, so logs cannot be forged with them.
     static func isSafeRequestID(_ id: String) -> Bool {
-        (1...128).contains(id.utf8.count) && id.utf8.allSatisfy { byte in
-            (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 45 || byte == 95 || byte == 46
-        }
+        (1...128).contains(id.utf8.count)
+            && id.utf8.allSatisfy { byte in
+                (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 45 || byte == 95 || byte == 46
+            }
     }
 }

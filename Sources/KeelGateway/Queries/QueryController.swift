@@ -35,13 +35,15 @@ struct QueryController {
         let sort = try Self.parseSort(request.query("sort"))
         let limit = try Self.parseLimit(request.query("limit"))
         let page = try await storeCall {
-            try await store.query(DocumentQuery(
-                target: .live(projection), collection: collection, filter: filter, sort: sort, limit: limit, after: request.query("cursor")))
+            try await store.query(
+                DocumentQuery(
+                    target: .live(projection), collection: collection, filter: filter, sort: sort, limit: limit, after: request.query("cursor")))
         }
-        return .json(.object([
-            "documents": .array(page.documents.map { DocumentValue.object($0).json }),
-            "nextCursor": page.nextCursor.map(JSONValue.string) ?? .null,
-        ]))
+        return .json(
+            .object([
+                "documents": .array(page.documents.map { DocumentValue.object($0).json }),
+                "nextCursor": page.nextCursor.map(JSONValue.string) ?? .null,
+            ]))
     }
 
     func getDocument(_ request: Request, _ context: GatewayContext) async throws -> Response {
@@ -75,18 +77,20 @@ struct QueryController {
         let counts = try await storeCall {
             try await ActivityQueries(store: store).counts(tenant: tenant, type: type, from: from, to: to, bucket: bucket, timeZone: timeZone)
         }
-        return .json(.object([
-            "tenant": .string(tenant), "bucket": .string(bucket.rawValue), "tz": .string(timeZone),
-            "from": .string(RFC3339.format(milliseconds: from)), "to": .string(RFC3339.format(milliseconds: to)),
-            "buckets": .array(counts.map { count in
-                var members: [String: JSONValue] = [
-                    "start": .string(RFC3339.format(milliseconds: count.bucketStart)), "count": .int(count.count),
-                ]
-                if let type = count.type { members["type"] = .string(type) }
-                return .object(members)
-            }),
-            "total": .int(counts.reduce(0) { $0 + $1.count }),
-        ]))
+        return .json(
+            .object([
+                "tenant": .string(tenant), "bucket": .string(bucket.rawValue), "tz": .string(timeZone),
+                "from": .string(RFC3339.format(milliseconds: from)), "to": .string(RFC3339.format(milliseconds: to)),
+                "buckets": .array(
+                    counts.map { count in
+                        var members: [String: JSONValue] = [
+                            "start": .string(RFC3339.format(milliseconds: count.bucketStart)), "count": .int(count.count),
+                        ]
+                        if let type = count.type { members["type"] = .string(type) }
+                        return .object(members)
+                    }),
+                "total": .int(counts.reduce(0) { $0 + $1.count }),
+            ]))
     }
 
     func audit(_ request: Request, _ context: GatewayContext) async throws -> Response {
@@ -97,19 +101,21 @@ struct QueryController {
                 from: try Self.parseTime(request.query("from"), name: "from"), to: try Self.parseTime(request.query("to"), name: "to"),
                 limit: try Self.parseLimit(request.query("limit")), after: request.query("cursor"))
         }
-        return .json(.object([
-            "entries": .array(page.entries.map { entry in
-                var members: [String: JSONValue] = [
-                    "eventId": .string(entry.eventID), "actor": .string(entry.actorID), "type": .string(entry.type),
-                    "time": .string(RFC3339.format(milliseconds: entry.time)),
-                ]
-                if let action = entry.action { members["action"] = .string(action) }
-                if let outcome = entry.outcome { members["outcome"] = .string(outcome) }
-                if let data = entry.data { members["data"] = data.json }
-                return .object(members)
-            }),
-            "nextCursor": page.nextCursor.map(JSONValue.string) ?? .null,
-        ]))
+        return .json(
+            .object([
+                "entries": .array(
+                    page.entries.map { entry in
+                        var members: [String: JSONValue] = [
+                            "eventId": .string(entry.eventID), "actor": .string(entry.actorID), "type": .string(entry.type),
+                            "time": .string(RFC3339.format(milliseconds: entry.time)),
+                        ]
+                        if let action = entry.action { members["action"] = .string(action) }
+                        if let outcome = entry.outcome { members["outcome"] = .string(outcome) }
+                        if let data = entry.data { members["data"] = data.json }
+                        return .object(members)
+                    }),
+                "nextCursor": page.nextCursor.map(JSONValue.string) ?? .null,
+            ]))
     }
 
     // MARK: Parsing

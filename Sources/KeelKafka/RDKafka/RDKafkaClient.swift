@@ -63,25 +63,27 @@ private let rdErrorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointe
     context.logger.debug("librdkafka error", metadata: ["error": "\(RDKafka.name(rd_kafka_resp_err_t(err)))", "reason": "\(text)"])
 }
 
-private let rdRebalanceCallback: @convention(c) (
-    OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?
-) -> Void = { rk, err, partitions, opaque in
-    guard let rk, let partitions, let context = RDClientContext.from(opaque), let handler = context.rebalance else {
-        if let rk { _ = rd_kafka_assign(rk, nil) }
-        return
+private let rdRebalanceCallback:
+    @convention(c) (
+        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?
+    ) -> Void = { rk, err, partitions, opaque in
+        guard let rk, let partitions, let context = RDClientContext.from(opaque), let handler = context.rebalance else {
+            if let rk { _ = rd_kafka_assign(rk, nil) }
+            return
+        }
+        let kind: RDRebalance.Kind
+        switch err {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS: kind = .assign
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS: kind = .revoke
+        default: kind = .failed(RDKafkaError(err))
+        }
+        handler(
+            RDRebalance(
+                kind: kind,
+                partitions: RDKafkaTopicPartitionList(borrowing: partitions),
+                consumer: RDKafkaConsumer(handle: rk, context: context)
+            ))
     }
-    let kind: RDRebalance.Kind
-    switch err {
-    case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS: kind = .assign
-    case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS: kind = .revoke
-    default: kind = .failed(RDKafkaError(err))
-    }
-    handler(RDRebalance(
-        kind: kind,
-        partitions: RDKafkaTopicPartitionList(borrowing: partitions),
-        consumer: RDKafkaConsumer(handle: rk, context: context)
-    ))
-}
 
 /// One `rd_kafka_t`, producer or consumer; `producer`, `consumer` and `admin` are the calls for each use.
 ///

@@ -4,7 +4,8 @@ import KeelLog
 /// Offset lookups shared by the log and its consumers. Each blocks up to `timeoutMs` per request to the
 /// broker: run them off the cooperative pool.
 enum RDOffsets {
-    static func forTimestamp(_ client: RDKafkaClient, topic: String, partitions: Int32, timestampMs: Int64, timeoutMs: Int32) throws -> [Int32: Int64] {
+    static func forTimestamp(_ client: RDKafkaClient, topic: String, partitions: Int32, timestampMs: Int64, timeoutMs: Int32) throws -> [Int32: Int64]
+    {
         let tps = (0..<partitions).map { TopicPartition(topic, $0) }
         let resolved = try forTimestamp(client, tps, timestampMs: timestampMs, timeoutMs: timeoutMs)
         var result: [Int32: Int64] = [:]
@@ -13,7 +14,9 @@ enum RDOffsets {
     }
 
     /// Per partition: the first offset at or after `timestampMs`, or the end offset when there is none.
-    static func forTimestamp(_ client: RDKafkaClient, _ partitions: [TopicPartition], timestampMs: Int64, timeoutMs: Int32) throws -> [TopicPartition: Int64] {
+    static func forTimestamp(_ client: RDKafkaClient, _ partitions: [TopicPartition], timestampMs: Int64, timeoutMs: Int32) throws -> [TopicPartition:
+        Int64]
+    {
         guard !partitions.isEmpty else { return [:] }
         let list = RDKafkaTopicPartitionList(partitions, offset: timestampMs)
         let err = rd_kafka_offsets_for_times(client.handle, list.list, timeoutMs)

@@ -31,11 +31,12 @@ final class RDProduceBatch: @unchecked Sendable {
         self.topic = topic
         self.count = count
         self.slots = .allocate(capacity: count)
-        self.state = Mutex(State(
-            partitions: [Int32](repeating: -1, count: count),
-            offsets: [Int64](repeating: -1, count: count),
-            timestamps: [Int64](repeating: 0, count: count)
-        ))
+        self.state = Mutex(
+            State(
+                partitions: [Int32](repeating: -1, count: count),
+                offsets: [Int64](repeating: -1, count: count),
+                timestamps: [Int64](repeating: 0, count: count)
+            ))
         slots.initialize(repeating: Unmanaged.passUnretained(self), count: count)
     }
 

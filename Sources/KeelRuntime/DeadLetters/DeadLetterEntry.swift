@@ -143,9 +143,10 @@ extension ProjectionStore {
         var entries: [DeadLetterEntry] = []
         var cursor: String?
         repeat {
-            let page = try await query(DocumentQuery(
-                target: target, collection: DeadLetterEntry.collection(of: target.projection),
-                sort: [SortField("topic"), SortField("partition"), SortField("offset")], limit: 1000, after: cursor))
+            let page = try await query(
+                DocumentQuery(
+                    target: target, collection: DeadLetterEntry.collection(of: target.projection),
+                    sort: [SortField("topic"), SortField("partition"), SortField("offset")], limit: 1000, after: cursor))
             entries += page.documents.compactMap(DeadLetterEntry.init(document:))
             cursor = page.nextCursor
         } while cursor != nil

@@ -37,10 +37,11 @@ public struct ActivityQueries: Sendable {
             FieldFilter("hour", .lessThan(.date(to))),
         ]
         if let type { filter.append(FieldFilter("type", .equals(.string(type)))) }
-        let rows = try await store.aggregate(Aggregation(
-            target: target, collection: ActivityProjector.collection, filter: filter, groupBy: type == nil ? ["type"] : [],
-            timeBucket: TimeBucket(field: "hour", unit: bucket, timeZone: timeZone),
-            metrics: [Metric("count", .sum, field: "count"), Metric("first", .min, field: "firstTime"), Metric("last", .max, field: "lastTime")]))
+        let rows = try await store.aggregate(
+            Aggregation(
+                target: target, collection: ActivityProjector.collection, filter: filter, groupBy: type == nil ? ["type"] : [],
+                timeBucket: TimeBucket(field: "hour", unit: bucket, timeZone: timeZone),
+                metrics: [Metric("count", .sum, field: "count"), Metric("first", .min, field: "firstTime"), Metric("last", .max, field: "lastTime")]))
         return rows.map { row in
             Count(
                 bucketStart: row.bucketStart ?? 0, type: type ?? row.group["type"]?.stringValue,

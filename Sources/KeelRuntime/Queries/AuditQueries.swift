@@ -51,9 +51,10 @@ public struct AuditQueries: Sendable {
         if let type { filter.append(FieldFilter("type", .equals(.string(type)))) }
         if let from { filter.append(FieldFilter("time", .greaterThanOrEqual(.date(from)))) }
         if let to { filter.append(FieldFilter("time", .lessThan(.date(to)))) }
-        let page = try await store.query(DocumentQuery(
-            target: target, collection: AuditProjector.collection, filter: filter, sort: [SortField("time", ascending: false)],
-            limit: limit, after: after))
+        let page = try await store.query(
+            DocumentQuery(
+                target: target, collection: AuditProjector.collection, filter: filter, sort: [SortField("time", ascending: false)],
+                limit: limit, after: after))
         return Page(entries: page.documents.compactMap(Entry.init), nextCursor: page.nextCursor)
     }
 }

@@ -23,8 +23,9 @@ struct ProgressMeter {
         lastReport = now
         let seconds = elapsed
         let rate = seconds > 0 ? Double(events) / seconds : 0
-        report(ReplayProgress(
-            phase: phase, generation: generation, events: events, eventsPerSecond: rate, lag: lag,
-            etaSeconds: rate > 0 ? Double(lag) / rate : nil, elapsedSeconds: seconds))
+        report(
+            ReplayProgress(
+                phase: phase, generation: generation, events: events, eventsPerSecond: rate, lag: lag,
+                etaSeconds: rate > 0 ? Double(lag) / rate : nil, elapsedSeconds: seconds))
     }
 }

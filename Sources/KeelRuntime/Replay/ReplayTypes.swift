@@ -50,7 +50,9 @@ enum RFC3339Parser {
 /// A replay's progress, reported about twice a second and once at the end.
 public struct ReplayProgress: Sendable, Hashable {
     public enum Phase: String, Sendable, Hashable {
-        case building, catchingUp = "catching-up", promoting, done
+        case building
+        case catchingUp = "catching-up"
+        case promoting, done
     }
 
     public var phase: Phase

@@ -106,14 +106,16 @@ public final class Replayer: Sendable {
         case .offset(let offset): consumerStart = .offset(offset)
         case .timestampMs(let time): consumerStart = .timestampMs(time)
         }
-        let consumer = try await log.makeConsumer(ConsumerConfiguration(
-            subscription: .partitions(partitions), start: consumerStart, maxBatchSize: batchSize))
+        let consumer = try await log.makeConsumer(
+            ConsumerConfiguration(
+                subscription: .partitions(partitions), start: consumerStart, maxBatchSize: batchSize))
         var meter = ProgressMeter(generation: generation, report: progress)
         do {
             if let bounds {
                 try await consume(until: bounds, bounded: true, engine, consumer, &meter, phase: .building)
             } else {
-                try await consume(until: try await catchUpTargets(Set(engine.subscribedTopics)), bounded: false, engine, consumer, &meter, phase: .building)
+                try await consume(
+                    until: try await catchUpTargets(Set(engine.subscribedTopics)), bounded: false, engine, consumer, &meter, phase: .building)
                 // Catch up: the live projector (and producers) moved on meanwhile; chase the end until a
                 // pass finds nothing new.
                 while true {

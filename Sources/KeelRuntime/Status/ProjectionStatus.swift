@@ -35,16 +35,18 @@ public struct ProjectionStatus: Sendable {
     public var json: JSONValue {
         .object([
             "name": .string(name), "version": .int(Int64(version)),
-            "generations": .array(generations.map { .object(["generation": $0.generation.map(JSONValue.string) ?? .null, "live": .bool($0.isLive)]) }),
+            "generations": .array(
+                generations.map { .object(["generation": $0.generation.map(JSONValue.string) ?? .null, "live": .bool($0.isLive)]) }),
             "lag": .int(lag), "state": .string(state), "blockedKeys": .int(Int64(blockedKeys)),
             "deadLetters": .int(Int64(deadLetters.count)),
-            "partitions": .array(partitions.map { item in
-                .object([
-                    "topic": .string(item.partition.topic), "partition": .int(Int64(item.partition.partition)),
-                    "checkpoint": item.checkpoint.map(JSONValue.int) ?? .null, "end": .int(item.end),
-                    "lag": .int(max(0, item.end - (item.checkpoint ?? 0))),
-                ])
-            }),
+            "partitions": .array(
+                partitions.map { item in
+                    .object([
+                        "topic": .string(item.partition.topic), "partition": .int(Int64(item.partition.partition)),
+                        "checkpoint": item.checkpoint.map(JSONValue.int) ?? .null, "end": .int(item.end),
+                        "lag": .int(max(0, item.end - (item.checkpoint ?? 0))),
+                    ])
+                }),
         ])
     }
 }

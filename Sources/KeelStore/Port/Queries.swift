@@ -44,7 +44,8 @@ public struct DocumentQuery: Sendable, Hashable {
     /// An opaque cursor from a previous page.
     public var after: String?
 
-    public init(target: CollectionSet, collection: String, filter: [FieldFilter] = [], sort: [SortField] = [], limit: Int = 100, after: String? = nil) {
+    public init(target: CollectionSet, collection: String, filter: [FieldFilter] = [], sort: [SortField] = [], limit: Int = 100, after: String? = nil)
+    {
         self.target = target
         self.collection = collection
         self.filter = filter
@@ -74,7 +75,10 @@ public struct Aggregation: Sendable, Hashable {
     public var timeBucket: TimeBucket?
     public var metrics: [Metric]
 
-    public init(target: CollectionSet, collection: String, filter: [FieldFilter] = [], groupBy: [String] = [], timeBucket: TimeBucket? = nil, metrics: [Metric]) {
+    public init(
+        target: CollectionSet, collection: String, filter: [FieldFilter] = [], groupBy: [String] = [], timeBucket: TimeBucket? = nil,
+        metrics: [Metric]
+    ) {
         self.target = target
         self.collection = collection
         self.filter = filter

@@ -141,12 +141,13 @@ public struct AggregationEvaluator {
         return sorted.map { key, accumulators in
             var values: [String: DocumentValue] = [:]
             for (metric, accumulator) in zip(aggregation.metrics, accumulators) {
-                values[metric.name] = switch metric.function {
-                case .count: .int(accumulator.count)
-                case .sum: accumulator.sum
-                case .avg: accumulator.average
-                case .min, .max: accumulator.extreme ?? .null
-                }
+                values[metric.name] =
+                    switch metric.function {
+                    case .count: .int(accumulator.count)
+                    case .sum: accumulator.sum
+                    case .avg: accumulator.average
+                    case .min, .max: accumulator.extreme ?? .null
+                    }
             }
             var group: [String: DocumentValue] = [:]
             for (path, value) in zip(aggregation.groupBy, key.values) { group[path] = value }

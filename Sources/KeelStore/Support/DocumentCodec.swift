@@ -18,8 +18,19 @@ import KeelCore
 public enum DocumentCodec {
     static let posix = Locale(identifier: "en_US_POSIX")
 
+    /// Stored on disk: a tag's value never changes.
     enum Tag: UInt8 {
-        case null = 0, `false`, `true`, int, double, decimal, string, date, binary, array, object
+        case null = 0
+        case `false` = 1
+        case `true` = 2
+        case int = 3
+        case double = 4
+        case decimal = 5
+        case string = 6
+        case date = 7
+        case binary = 8
+        case array = 9
+        case object = 10
     }
 
     /// Encodes a document (as an object value).

@@ -115,7 +115,9 @@ public enum DocumentUpdater {
     /// another), `_id` untouched (except setting it to its own value).
     public static func validate(_ update: DocumentUpdate, id: String) throws(StoreError) {
         var paths: [String] = []
-        paths.reserveCapacity(update.set.count + update.setOnInsert.count + update.inc.count + update.max.count + update.min.count + update.push.count + update.unset.count)
+        paths.reserveCapacity(
+            update.set.count + update.setOnInsert.count + update.inc.count + update.max.count + update.min.count + update.push.count
+                + update.unset.count)
         paths.append(contentsOf: update.set.keys)
         paths.append(contentsOf: update.setOnInsert.keys)
         paths.append(contentsOf: update.inc.keys)
@@ -139,7 +141,9 @@ public enum DocumentUpdater {
             for i in paths.indices {
                 for j in paths.indices where j > i {
                     if conflict(paths[i], paths[j]) {
-                        throw StoreError(.invalidRequest, "update of '\(id)': paths '\(paths[i])' and '\(paths[j])' conflict (a path may appear in one operator only)")
+                        throw StoreError(
+                            .invalidRequest,
+                            "update of '\(id)': paths '\(paths[i])' and '\(paths[j])' conflict (a path may appear in one operator only)")
                     }
                 }
             }

@@ -32,11 +32,12 @@ public struct TimeBucketer: Sendable {
             case .month: break
             }
         }
-        let component: Calendar.Component = switch unit {
-        case .hour: .hour
-        case .day: .day
-        case .month: .month
-        }
+        let component: Calendar.Component =
+            switch unit {
+            case .hour: .hour
+            case .day: .day
+            case .month: .month
+            }
         let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
         guard let interval = calendar.dateInterval(of: component, for: date) else { return milliseconds }
         return Int64((interval.start.timeIntervalSince1970 * 1000).rounded())

@@ -40,9 +40,11 @@ struct BenchResult {
     }
 
     var row: [String] {
-        [log, operation, "\(events)", String(format: "%.2f", seconds), "\(Int(rate))",
-         referenceRate.map { "\(Int($0))" } ?? "-", ratio.map { String(format: "%.2f", $0) } ?? "-",
-         targetText, met ? "yes" : "NO"]
+        [
+            log, operation, "\(events)", String(format: "%.2f", seconds), "\(Int(rate))",
+            referenceRate.map { "\(Int($0))" } ?? "-", ratio.map { String(format: "%.2f", $0) } ?? "-",
+            targetText, met ? "yes" : "NO",
+        ]
     }
 
     var json: JSONValue {
@@ -75,11 +77,12 @@ struct ReferenceClient {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0,
-              let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
-              let json = try? JSONValue.parse(String(line)),
-              let rate = json["rate"]?.doubleValue
+            let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+            let json = try? JSONValue.parse(String(line)),
+            let rate = json["rate"]?.doubleValue
         else {
-            throw CLIFailure.runtime("reference client \(arguments[0]) failed (exit \(process.terminationStatus)): \(String(decoding: data, as: UTF8.self))")
+            throw CLIFailure.runtime(
+                "reference client \(arguments[0]) failed (exit \(process.terminationStatus)): \(String(decoding: data, as: UTF8.self))")
         }
         return rate
     }

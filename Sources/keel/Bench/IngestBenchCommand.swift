@@ -30,7 +30,10 @@ struct IngestBenchCommand: AsyncParsableCommand {
     var rounds: Int = 5
     @Option(name: .customLong("batch-size"), help: "Events per batch request.") var batchSize: Int = 100
     @Option(help: "text or json") var format: OutputFormat = .text
-    @Option(help: "gateway: the gateway role alone, projectors elsewhere (what the targets are about); all: every projector on the same cores too, as `keel serve` runs by default.")
+    @Option(
+        help:
+            "gateway: the gateway role alone, projectors elsewhere (what the targets are about); all: every projector on the same cores too, as `keel serve` runs by default."
+    )
     var roles: BenchRoles = .gateway
     @Flag(help: "Measure the gateway only (no bare reference run; for profiling).") var gatewayOnly = false
     @Flag(help: "Measure single-event requests only (no batches; for profiling).") var singleOnly = false
@@ -91,7 +94,11 @@ struct IngestBenchCommand: AsyncParsableCommand {
         let gateway = buildGateway(
             configuration: configuration,
             dependencies: GatewayDependencies(log: log, store: store, catalog: catalog, projectors: projectors, access: access, logger: quiet),
-            services: [access] + (roles == .all ? projectors.map { ProjectorService(projector: $0, log: log, store: store, configuration: projectorConfiguration, logger: quiet) as any Service } : [])
+            services: [access]
+                + (roles == .all
+                    ? projectors.map {
+                        ProjectorService(projector: $0, log: log, store: store, configuration: projectorConfiguration, logger: quiet) as any Service
+                    } : [])
         ) { url in ports.withLock { $0["gateway"] = Int(url.split(separator: ":").last!) } }
         let bare = Self.bareApplication(logger: quiet) { port in ports.withLock { $0["bare"] = port } }
         let group = ServiceGroup(configuration: .init(services: [gateway, bare], logger: quiet))
@@ -158,10 +165,12 @@ struct IngestBenchCommand: AsyncParsableCommand {
                             sequence += 1
                         } else {
                             request.headers.add(name: "Content-Type", value: "application/cloudevents-batch+json")
-                            body = "[" + (0..<batch).map { _ in
-                                defer { sequence += 1 }
-                                return Self.event(id: "\(run)-\(worker)-\(sequence)", sequence: sequence)
-                            }.joined(separator: ",") + "]"
+                            body =
+                                "["
+                                + (0..<batch).map { _ in
+                                    defer { sequence += 1 }
+                                    return Self.event(id: "\(run)-\(worker)-\(sequence)", sequence: sequence)
+                                }.joined(separator: ",") + "]"
                         }
                         request.body = .bytes(ByteBuffer(string: body))
                         let sent = ContinuousClock().now
@@ -223,21 +232,25 @@ struct IngestBenchCommand: AsyncParsableCommand {
                 String(format: "%.2f", result.percentile(0.5)), String(format: "%.2f", result.percentile(0.99)),
                 ratio.map { String(format: "%.2f×", $0) } ?? "–", "\(result.failures)", target + (met.map { $0 ? " ✓" : " ✗" } ?? ""),
             ])
-            json.append(.object([
-                "target": .string(result.target), "mode": .string(result.mode), "requestsPerSecond": .double(result.requestRate),
-                "eventsPerSecond": .double(result.eventRate), "p50Ms": .double(result.percentile(0.5)), "p99Ms": .double(result.percentile(0.99)),
-                "ratioToBare": ratio.map(JSONValue.double) ?? .null, "failures": .int(Int64(result.failures)), "met": met.map(JSONValue.bool) ?? .null,
-            ]))
+            json.append(
+                .object([
+                    "target": .string(result.target), "mode": .string(result.mode), "requestsPerSecond": .double(result.requestRate),
+                    "eventsPerSecond": .double(result.eventRate), "p50Ms": .double(result.percentile(0.5)), "p99Ms": .double(result.percentile(0.99)),
+                    "ratioToBare": ratio.map(JSONValue.double) ?? .null, "failures": .int(Int64(result.failures)),
+                    "met": met.map(JSONValue.bool) ?? .null,
+                ]))
         }
         switch format {
         case .json:
-            Output.json(.object([
-                "roles": .string(roles.rawValue), "connections": .int(Int64(connections)), "seconds": .double(seconds),
-                "rounds": .int(Int64(rounds)), "results": .array(json),
-            ]))
+            Output.json(
+                .object([
+                    "roles": .string(roles.rawValue), "connections": .int(Int64(connections)), "seconds": .double(seconds),
+                    "rounds": .int(Int64(rounds)), "results": .array(json),
+                ]))
         case .text:
             Output.line(
-                "keel bench ingest — roles \(roles.rawValue), \(connections) connections, \(seconds) s per target and mode in \(rounds) alternating slices, embedded log, loopback\(roles == .all ? "; gateway slices last until the projections caught up" : "")")
+                "keel bench ingest — roles \(roles.rawValue), \(connections) connections, \(seconds) s per target and mode in \(rounds) alternating slices, embedded log, loopback\(roles == .all ? "; gateway slices last until the projections caught up" : "")"
+            )
             Output.line(Table.render(header: ["TARGET", "MODE", "REQ/S", "EVENTS/S", "P50 MS", "P99 MS", "VS BARE", "FAILED", "TARGET"], rows: rows))
         }
     }

@@ -37,7 +37,7 @@ struct LogBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         #if DEBUG
-        Output.error("keel: warning: this is a debug build; benchmark a release build (swift build -c release)")
+            Output.error("keel: warning: this is a debug build; benchmark a release build (swift build -c release)")
         #endif
         let workload = LogWorkload(events: events, valueSize: size, batchSize: batch, inflight: inflight, partitions: partitions)
         var results: [BenchResult] = []
@@ -90,8 +90,12 @@ struct LogBenchCommand: AsyncParsableCommand {
         }
         try await log.shutdown()
         return [
-            BenchResult(log: "kafka", operation: "produce", events: events, seconds: median(keelProduce), target: .ratio(0.85, referenceRate: median(referenceProduce))),
-            BenchResult(log: "kafka", operation: "consume", events: events, seconds: median(keelConsume), target: .ratio(0.85, referenceRate: median(referenceConsume))),
+            BenchResult(
+                log: "kafka", operation: "produce", events: events, seconds: median(keelProduce),
+                target: .ratio(0.85, referenceRate: median(referenceProduce))),
+            BenchResult(
+                log: "kafka", operation: "consume", events: events, seconds: median(keelConsume),
+                target: .ratio(0.85, referenceRate: median(referenceConsume))),
         ]
     }
 
@@ -103,13 +107,15 @@ struct LogBenchCommand: AsyncParsableCommand {
     private func report(_ results: [BenchResult]) {
         switch format {
         case .json:
-            Output.json(.object([
-                "events": .int(Int64(events)), "valueSize": .int(Int64(size)),
-                "results": .array(results.map(\.json)),
-            ]))
+            Output.json(
+                .object([
+                    "events": .int(Int64(events)), "valueSize": .int(Int64(size)),
+                    "results": .array(results.map(\.json)),
+                ]))
         case .text:
             let rows = results.map(\.row)
-            Output.line(Table.render(header: ["LOG", "OPERATION", "EVENTS", "SECONDS", "EVENTS/S", "REFERENCE/S", "RATIO", "TARGET", "MET"], rows: rows))
+            Output.line(
+                Table.render(header: ["LOG", "OPERATION", "EVENTS", "SECONDS", "EVENTS/S", "REFERENCE/S", "RATIO", "TARGET", "MET"], rows: rows))
         }
     }
 }

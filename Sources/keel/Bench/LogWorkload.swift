@@ -42,10 +42,11 @@ struct LogWorkload: Sendable {
 
         let betweenResult = try between?()
 
-        let consumer = try await log.makeConsumer(ConsumerConfiguration(
-            subscription: .partitions((0..<partitions).map { TopicPartition(topic, $0) }),
-            start: .earliest, maxBatchSize: 10_000
-        ))
+        let consumer = try await log.makeConsumer(
+            ConsumerConfiguration(
+                subscription: .partitions((0..<partitions).map { TopicPartition(topic, $0) }),
+                start: .earliest, maxBatchSize: 10_000
+            ))
         let consumeStart = ContinuousClock.now
         var consumed = 0
         var bytes = 0

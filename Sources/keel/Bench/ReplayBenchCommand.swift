@@ -28,7 +28,7 @@ struct ReplayBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         #if DEBUG
-        Output.error("keel: warning: this is a debug build; benchmark a release build (swift build -c release)")
+            Output.error("keel: warning: this is a debug build; benchmark a release build (swift build -c release)")
         #endif
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-bench-replay-\(UUID().uuidString.prefix(8))").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -43,7 +43,8 @@ struct ReplayBenchCommand: AsyncParsableCommand {
 
         let store = try EmbeddedProjectionStore(directory: "\(directory)/store", logger: logger)
         let embedded = try await Replayer(projector: projector, log: log, store: store, logger: logger).run()
-        results.append(BenchResult(log: "embedded", operation: "replay activity", events: events, seconds: embedded.seconds, target: .absolute(150_000)))
+        results.append(
+            BenchResult(log: "embedded", operation: "replay activity", events: events, seconds: embedded.seconds, target: .absolute(150_000)))
         let documents = try await allDocuments(store)
         try await store.shutdown()
 
@@ -55,8 +56,10 @@ struct ReplayBenchCommand: AsyncParsableCommand {
             let referenceRun = try await Replayer(projector: projector, log: log, store: reference, logger: logger).run()
             let replay = try await Replayer(projector: projector, log: log, store: mongoStore, logger: logger).run()
             let referenceRate = referenceRun.seconds > 0 ? Double(events) / referenceRun.seconds : 0
-            results.append(BenchResult(
-                log: "mongodb", operation: "replay activity", events: events, seconds: replay.seconds, target: .ratio(0.8, referenceRate: referenceRate)))
+            results.append(
+                BenchResult(
+                    log: "mongodb", operation: "replay activity", events: events, seconds: replay.seconds,
+                    target: .ratio(0.8, referenceRate: referenceRate)))
             try? await mongoStore.drop(.live(projector.name), collections: projector.collections + [DeadLetterEntry.collection(of: projector.name)])
             for collection in reference.writtenCollections {
                 try? await mongoStore.drop(.live(collection), collections: [collection])
@@ -66,17 +69,21 @@ struct ReplayBenchCommand: AsyncParsableCommand {
         try await log.shutdown()
         switch format {
         case .json:
-            Output.json(.object([
-                "events": .int(Int64(events)), "documents": .int(Int64(documents.count)), "results": .array(results.map(\.json)),
-            ]))
+            Output.json(
+                .object([
+                    "events": .int(Int64(events)), "documents": .int(Int64(documents.count)), "results": .array(results.map(\.json)),
+                ]))
         case .text:
             Output.line("activity documents: \(documents.count)")
             if mongo != nil {
-                Output.line("MongoDB reference: the same replay writing each batch's resulting documents as plain unordered bulk upserts (no transaction, no checkpoint)")
+                Output.line(
+                    "MongoDB reference: the same replay writing each batch's resulting documents as plain unordered bulk upserts (no transaction, no checkpoint)"
+                )
             }
-            Output.line(Table.render(
-                header: ["STORE", "OPERATION", "EVENTS", "SECONDS", "EVENTS/S", "REFERENCE/S", "RATIO", "TARGET", "MET"],
-                rows: results.map(\.row)))
+            Output.line(
+                Table.render(
+                    header: ["STORE", "OPERATION", "EVENTS", "SECONDS", "EVENTS/S", "REFERENCE/S", "RATIO", "TARGET", "MET"],
+                    rows: results.map(\.row)))
         }
     }
 
@@ -101,7 +108,8 @@ struct ReplayBenchCommand: AsyncParsableCommand {
         var documents: [Document] = []
         var cursor: String?
         repeat {
-            let page = try await store.query(DocumentQuery(target: .live(ActivityProjector.projectionName), collection: ActivityProjector.collection, limit: 5000, after: cursor))
+            let page = try await store.query(
+                DocumentQuery(target: .live(ActivityProjector.projectionName), collection: ActivityProjector.collection, limit: 5000, after: cursor))
             documents += page.documents
             cursor = page.nextCursor
         } while cursor != nil

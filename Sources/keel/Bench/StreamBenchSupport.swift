@@ -104,7 +104,8 @@ final class StreamBenchServer: Sendable {
     func readerKey() async throws -> String {
         let (tenantStatus, tenantBody) = try await call(.POST, "/v1/tenants", token: adminKey, body: #"{"tenantId":"bench","name":"Bench"}"#)
         guard tenantStatus == 201 else { throw CLIFailure.runtime("creating the bench tenant: \(tenantStatus) \(tenantBody)") }
-        let (status, body) = try await call(.POST, "/v1/tenants/bench/keys", token: adminKey, body: #"{"name":"bench","roles":["producer","reader"]}"#)
+        let (status, body) = try await call(
+            .POST, "/v1/tenants/bench/keys", token: adminKey, body: #"{"name":"bench","roles":["producer","reader"]}"#)
         guard status == 201, let secret = (try? JSONValue.parse(Array(body.utf8)))?["secret"]?.stringValue else {
             throw CLIFailure.runtime("creating the bench key: \(status) \(body)")
         }
@@ -121,7 +122,8 @@ final class StreamBenchServer: Sendable {
             try await clock.sleep(until: next)
             next += interval
             let sent = DispatchTime.now().uptimeNanoseconds
-            let event = #"{"specversion":"1.0","id":"bench-\#(UUID().uuidString)-\#(index)","source":"bench","type":"com.keel.bench.tick","data":{"t":\#(sent)}}"#
+            let event =
+                #"{"specversion":"1.0","id":"bench-\#(UUID().uuidString)-\#(index)","source":"bench","type":"com.keel.bench.tick","data":{"t":\#(sent)}}"#
             let (status, body) = try await call(.POST, "/v1/events", token: token, body: event)
             guard status == 202 else { throw CLIFailure.runtime("producing: \(status) \(body)") }
         }

@@ -57,8 +57,12 @@ struct DemoCommand: AsyncParsableCommand {
             let first = #"{"specversion":"1.0","id":"order-1","source":"demo","type":"com.example.order.placed","data":{"total":"12.50"}}"#
             Output.line("  POST structured → \(try await post(base, secret, "application/cloudevents+json", first).jsonString)")
             Output.line("  POST the same again → \(try await post(base, secret, "application/cloudevents+json", first).jsonString)")
-            let batch = (2...4).map { #"{"specversion":"1.0","id":"order-\#($0)","source":"demo","type":"com.example.order.placed","data":{"n":\#($0)}}"# }
-            Output.line("  POST batch of 3 → \(try await post(base, secret, "application/cloudevents-batch+json", "[\(batch.joined(separator: ","))]").jsonString)")
+            let batch = (2...4).map {
+                #"{"specversion":"1.0","id":"order-\#($0)","source":"demo","type":"com.example.order.placed","data":{"n":\#($0)}}"#
+            }
+            Output.line(
+                "  POST batch of 3 → \(try await post(base, secret, "application/cloudevents-batch+json", "[\(batch.joined(separator: ","))]").jsonString)"
+            )
             group.addTask {
                 try await Task.sleep(for: .seconds(10))
                 throw CLIFailure.runtime("the WebSocket did not deliver the events within 10 s")
@@ -76,7 +80,9 @@ struct DemoCommand: AsyncParsableCommand {
         try await call(.POST, "\(base)/v1/events", token: token, body: body, contentType: contentType)
     }
 
-    private func call(_ method: HTTPMethod, _ url: String, token: String, body: String? = nil, contentType: String = "application/json") async throws -> JSONValue {
+    private func call(_ method: HTTPMethod, _ url: String, token: String, body: String? = nil, contentType: String = "application/json") async throws
+        -> JSONValue
+    {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token)")

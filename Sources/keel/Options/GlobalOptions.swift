@@ -116,10 +116,12 @@ enum LogLocation: Equatable, CustomStringConvertible {
             self = .embedded(path)
         } else if raw.hasPrefix("kafka:") {
             let servers = String(raw.dropFirst("kafka:".count))
-            let valid = !servers.isEmpty && servers.split(separator: ",").allSatisfy { server in
-                guard let colon = server.lastIndex(of: ":") else { return false }
-                return !server[..<colon].isEmpty && Int(server[server.index(after: colon)...]).map { (1...65535).contains($0) } == true
-            }
+            let valid =
+                !servers.isEmpty
+                && servers.split(separator: ",").allSatisfy { server in
+                    guard let colon = server.lastIndex(of: ":") else { return false }
+                    return !server[..<colon].isEmpty && Int(server[server.index(after: colon)...]).map { (1...65535).contains($0) } == true
+                }
             guard valid else { return nil }
             self = .kafka(servers)
         } else {

@@ -14,11 +14,11 @@ struct ProduceCommand: AsyncParsableCommand {
         commandName: "produce",
         abstract: "Produce CloudEvents read as JSON lines from stdin; print {topic,partition,offset,id} per acknowledged event.",
         discussion: """
-        Each line is a full CloudEvent (structured JSON, with specversion) or a shorthand that Keel completes:
-          {"type": "order.created", "key": "order-1", "data": {"amount": 3}}
-        Shorthand fields: type, key (partition key), data, source, id, subject, time, tenant, and any
-        CloudEvents attribute. A line is printed only once its event is durable.
-        """
+            Each line is a full CloudEvent (structured JSON, with specversion) or a shorthand that Keel completes:
+              {"type": "order.created", "key": "order-1", "data": {"amount": 3}}
+            Shorthand fields: type, key (partition key), data, source, id, subject, time, tenant, and any
+            CloudEvents attribute. A line is printed only once its event is durable.
+            """
     )
 
     enum OnError: String, ExpressibleByArgument, CaseIterable {
@@ -74,7 +74,8 @@ struct ProduceCommand: AsyncParsableCommand {
             throw CLIFailure.runtime("\(outcome.failed) event(s) were not acknowledged (see above); \(outcome.acknowledged) were")
         }
         if outcome.rejected > 0 {
-            throw CLIFailure.usage("\(outcome.rejected) line(s) rejected, nothing from them was produced; \(outcome.acknowledged) event(s) acknowledged")
+            throw CLIFailure.usage(
+                "\(outcome.rejected) line(s) rejected, nothing from them was produced; \(outcome.acknowledged) event(s) acknowledged")
         }
     }
 
@@ -115,9 +116,10 @@ struct ProduceCommand: AsyncParsableCommand {
     }
 
     private func printAcknowledged(_ event: CloudEvent, _ placed: RecordCoordinates) {
-        Output.json(.object([
-            "topic": .string(placed.topic), "partition": .int(Int64(placed.partition)),
-            "offset": .int(placed.offset), "id": .string(event.id),
-        ]))
+        Output.json(
+            .object([
+                "topic": .string(placed.topic), "partition": .int(Int64(placed.partition)),
+                "offset": .int(placed.offset), "id": .string(event.id),
+            ]))
     }
 }

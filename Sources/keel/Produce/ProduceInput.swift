@@ -29,7 +29,8 @@ enum ProduceInput {
         if let unknown = fields.keys.sorted().first(where: { !shorthandFields.contains($0) }) {
             throw EventValidationError(
                 field: unknown,
-                reason: "unknown shorthand field (use a full CloudEvent with specversion, or one of: \(shorthandFields.sorted().joined(separator: ", ")))"
+                reason:
+                    "unknown shorthand field (use a full CloudEvent with specversion, or one of: \(shorthandFields.sorted().joined(separator: ", ")))"
             )
         }
         for (alias, attribute) in aliases {

@@ -49,8 +49,10 @@ struct DLQCommand: AsyncParsableCommand {
             case .text:
                 let rows = entries.map { entry in
                     let error = entry["error"].map { "\($0["code"]?.stringValue ?? "?"): \($0["message"]?.stringValue ?? "")" }
-                    return [entry["id"]?.stringValue ?? "-", entry["status"]?.stringValue ?? "-", entry["key"]?.stringValue ?? "-",
-                            entry["type"]?.stringValue ?? "-", error ?? "waiting behind \(entry["blockedBy"]?.stringValue ?? "?")"]
+                    return [
+                        entry["id"]?.stringValue ?? "-", entry["status"]?.stringValue ?? "-", entry["key"]?.stringValue ?? "-",
+                        entry["type"]?.stringValue ?? "-", error ?? "waiting behind \(entry["blockedBy"]?.stringValue ?? "?")",
+                    ]
                 }
                 Output.line(Table.render(header: ["ID", "STATUS", "KEY", "TYPE", "ERROR"], rows: rows))
             }

@@ -38,7 +38,11 @@ struct ProjectionsCommand: AsyncParsableCommand {
             switch format {
             case .json: Output.json(.object(["projections": .array(reports)]))
             case .text:
-                Output.line(Table.render(header: ["PROJECTION", "VERSION", "GENERATIONS", "PARTITIONS", "CHECKPOINTED", "LAG", "STATE", "BLOCKED KEYS", "DEAD LETTERS"], rows: rows))
+                Output.line(
+                    Table.render(
+                        header: [
+                            "PROJECTION", "VERSION", "GENERATIONS", "PARTITIONS", "CHECKPOINTED", "LAG", "STATE", "BLOCKED KEYS", "DEAD LETTERS",
+                        ], rows: rows))
             }
         }
     }
@@ -46,7 +50,9 @@ struct ProjectionsCommand: AsyncParsableCommand {
 
 extension ProjectionStatus {
     var row: [String] {
-        [name, "\(version)", generations.map(\.description).joined(separator: ","), "\(partitions.count)",
-         "\(partitions.filter { $0.checkpoint != nil }.count)", "\(lag)", state, "\(blockedKeys)", "\(deadLetters.count)"]
+        [
+            name, "\(version)", generations.map(\.description).joined(separator: ","), "\(partitions.count)",
+            "\(partitions.filter { $0.checkpoint != nil }.count)", "\(lag)", state, "\(blockedKeys)", "\(deadLetters.count)",
+        ]
     }
 }

@@ -102,9 +102,10 @@ extension ReplayCommand {
         printer.print(RemoteProgress(status))
         let promoted = status["promoted"]?.boolValue == true
         let verb = promoted ? "swapped in" : "kept as shadow \(name)@\(id) (bounded replay: not swapped in)"
-        Output.line(String(
-            format: "replayed %@: %lld events in %.1f s, %@ (in the server at %@)", name, status["processed"]?.intValue ?? 0,
-            status["elapsedSeconds"]?.doubleValue ?? 0, verb, server.url))
+        Output.line(
+            String(
+                format: "replayed %@: %lld events in %.1f s, %@ (in the server at %@)", name, status["processed"]?.intValue ?? 0,
+                status["elapsedSeconds"]?.doubleValue ?? 0, verb, server.url))
     }
 }
 
@@ -133,13 +134,15 @@ struct ProgressPrinter: Sendable {
     var name: String
 
     func print(_ progress: ReplayProgress) {
-        print(phase: progress.phase.rawValue, generation: progress.generation, events: progress.events,
-              eventsPerSecond: progress.eventsPerSecond, lag: progress.lag, etaSeconds: progress.etaSeconds)
+        print(
+            phase: progress.phase.rawValue, generation: progress.generation, events: progress.events,
+            eventsPerSecond: progress.eventsPerSecond, lag: progress.lag, etaSeconds: progress.etaSeconds)
     }
 
     func print(_ progress: RemoteProgress) {
-        print(phase: progress.phase, generation: progress.generation, events: progress.events,
-              eventsPerSecond: progress.eventsPerSecond, lag: progress.lag, etaSeconds: progress.etaSeconds)
+        print(
+            phase: progress.phase, generation: progress.generation, events: progress.events,
+            eventsPerSecond: progress.eventsPerSecond, lag: progress.lag, etaSeconds: progress.etaSeconds)
     }
 
     private func print(phase: String, generation: String, events: Int, eventsPerSecond: Double, lag: Int64, etaSeconds: Double?) {

@@ -40,19 +40,26 @@ struct GatewayOptions: ParsableArguments {
             valueName: "role"))
     var jwtPlatformAdminRole: String?
 
-    @Option(name: .customLong("dedupe-window"), help: ArgumentHelp("Idempotency window, e.g. 7d, 12h, 30m. Env KEEL_DEDUPE_WINDOW.", valueName: "duration"))
+    @Option(
+        name: .customLong("dedupe-window"),
+        help: ArgumentHelp("Idempotency window, e.g. 7d, 12h, 30m. Env KEEL_DEDUPE_WINDOW.", valueName: "duration"))
     var dedupeWindow: String?
 
-    @Option(name: .customLong("rate-limit-key"), help: ArgumentHelp("Per API key/subject and route, e.g. 200/s:400. Env KEEL_RATE_LIMIT_KEY.", valueName: "rate"))
+    @Option(
+        name: .customLong("rate-limit-key"),
+        help: ArgumentHelp("Per API key/subject and route, e.g. 200/s:400. Env KEEL_RATE_LIMIT_KEY.", valueName: "rate"))
     var rateLimitKey: String?
 
-    @Option(name: .customLong("rate-limit-tenant"), help: ArgumentHelp("Per tenant, e.g. 1000/s:2000. Env KEEL_RATE_LIMIT_TENANT.", valueName: "rate"))
+    @Option(
+        name: .customLong("rate-limit-tenant"), help: ArgumentHelp("Per tenant, e.g. 1000/s:2000. Env KEEL_RATE_LIMIT_TENANT.", valueName: "rate"))
     var rateLimitTenant: String?
 
     @Option(name: .customLong("rate-limit-role"), help: ArgumentHelp("Per role, e.g. producer=500/s (repeatable).", valueName: "role=rate"))
     var rateLimitRole: [String] = []
 
-    @Option(name: .customLong("rate-limit-route"), help: ArgumentHelp("Per route operation id, e.g. ingestEvents=1000/s (repeatable).", valueName: "operation=rate"))
+    @Option(
+        name: .customLong("rate-limit-route"),
+        help: ArgumentHelp("Per route operation id, e.g. ingestEvents=1000/s (repeatable).", valueName: "operation=rate"))
     var rateLimitRoute: [String] = []
 
     @Option(
@@ -79,7 +86,8 @@ struct GatewayOptions: ParsableArguments {
 
     @Option(
         name: .customLong("stream-buffer-bytes"),
-        help: ArgumentHelp("Bytes a live subscriber may fall behind before it is disconnected (default 1048576). Env KEEL_STREAM_BUFFER_BYTES.", valueName: "bytes"))
+        help: ArgumentHelp(
+            "Bytes a live subscriber may fall behind before it is disconnected (default 1048576). Env KEEL_STREAM_BUFFER_BYTES.", valueName: "bytes"))
     var streamBufferBytes: Int?
 
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body (default 1048576).")
@@ -89,7 +97,8 @@ struct GatewayOptions: ParsableArguments {
     var maxBatchEvents: Int?
 
     /// Builds the configuration; `file` is the parsed `--config` document (an object) or empty.
-    func configuration(file: [String: JSONValue], environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GatewayConfiguration {
+    func configuration(file: [String: JSONValue], environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GatewayConfiguration
+    {
         func setting(_ flag: String?, _ env: String, _ key: String) -> String? {
             flag ?? environment[env] ?? file[key]?.stringValue
         }
@@ -146,7 +155,8 @@ struct GatewayOptions: ParsableArguments {
         for pair in routeLimits {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, operations.contains(parts[0]) else {
-                throw ValidationError("--rate-limit-route takes operation=rate with one of \(operations.sorted().joined(separator: ", ")), got '\(pair)'")
+                throw ValidationError(
+                    "--rate-limit-route takes operation=rate with one of \(operations.sorted().joined(separator: ", ")), got '\(pair)'")
             }
             configuration.rateLimits.perRoute[parts[0]] = try Self.rate(parts[1], "--rate-limit-route")
         }
@@ -182,7 +192,8 @@ struct GatewayOptions: ParsableArguments {
             default: throw ValidationError("--stream-limit scope must be key, tenant or instance, got '\(parts[0])'")
             }
         }
-        let bytesText = streamBufferBytes.map(String.init) ?? environment["KEEL_STREAM_BUFFER_BYTES"] ?? file["streamBufferBytes"]?.intValue.map { String($0) }
+        let bytesText =
+            streamBufferBytes.map(String.init) ?? environment["KEEL_STREAM_BUFFER_BYTES"] ?? file["streamBufferBytes"]?.intValue.map { String($0) }
         if let bytesText {
             guard let bytes = Int(bytesText), bytes >= 4096 else {
                 throw ValidationError("--stream-buffer-bytes must be an integer of at least 4096, got '\(bytesText)'")

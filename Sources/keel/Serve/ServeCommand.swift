@@ -128,9 +128,10 @@ struct ServeCommand: AsyncParsableCommand {
                     projector: projector, log: log, store: store, configuration: configuration,
                     logger: global.makeLogger("keel.projector.\(projector.name)"),
                     onReady: { name in if readiness.markReady("projector:\(name)") { Output.line(readyLine) } })
-                services.append(.init(
-                    service: service, successTerminationBehavior: exitWhenCaughtUp ? .ignore : .gracefullyShutdownGroup,
-                    failureTerminationBehavior: .gracefullyShutdownGroup))
+                services.append(
+                    .init(
+                        service: service, successTerminationBehavior: exitWhenCaughtUp ? .ignore : .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .gracefullyShutdownGroup))
             }
         }
         if roles.contains("gateway") {
@@ -157,7 +158,8 @@ struct ServeCommand: AsyncParsableCommand {
             let operations = ProjectionOperations(
                 projectors: StandardProjections.all(catalog: catalog), log: log, store: store, logger: global.makeLogger("keel.operations"))
             let dependencies = GatewayDependencies(
-                log: log, store: store, catalog: catalog, projectors: StandardProjections.all(catalog: catalog).filter { $0.name != IngestDedupeProjector.projectionName },
+                log: log, store: store, catalog: catalog,
+                projectors: StandardProjections.all(catalog: catalog).filter { $0.name != IngestDedupeProjector.projectionName },
                 access: access, operations: operations, jwt: jwt, logger: global.makeLogger("keel.gateway"))
             let application = buildGateway(configuration: gatewayConfiguration, dependencies: dependencies) { [localServer] url in
                 localServer?.publish(listeningAt: url)
@@ -169,8 +171,9 @@ struct ServeCommand: AsyncParsableCommand {
             services.append(.init(service: application, failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         readiness.expect(pending)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         var failure: Error?
         do {
             try await group.run()

@@ -32,7 +32,8 @@ struct TailCommand: AsyncParsableCommand {
         default:
             if let offset = Int64(from), offset >= 0 { return .offset(offset) }
             if let date = RFC3339.parse(from) { return .timestampMs(Int64((date.timeIntervalSince1970 * 1000).rounded())) }
-            throw ValidationError("--from must be earliest, latest, a non-negative offset or an ISO-8601 time (e.g. 2026-11-21T07:00:00Z), got '\(from)'")
+            throw ValidationError(
+                "--from must be earliest, latest, a non-negative offset or an ISO-8601 time (e.g. 2026-11-21T07:00:00Z), got '\(from)'")
         }
     }
 
@@ -55,9 +56,10 @@ struct TailCommand: AsyncParsableCommand {
                 : CLIFailure.usage("unknown topic '\(topic)' (see `keel topics list`)")
         }
         let partitions = (0..<description.partitions).map { TopicPartition(topic, $0) }
-        let consumer = try await log.makeConsumer(ConsumerConfiguration(
-            subscription: .partitions(partitions), start: try startPosition(), maxBatchSize: 1000
-        ))
+        let consumer = try await log.makeConsumer(
+            ConsumerConfiguration(
+                subscription: .partitions(partitions), start: try startPosition(), maxBatchSize: 1000
+            ))
         var printed = 0
         for try await event in consumer.events {
             guard case .records(let records) = event else { continue }

@@ -17,14 +17,15 @@ enum TopicJSON {
 
     static func detail(_ topic: TopicDefinition) -> [String: JSONValue] {
         guard case .object(var json) = summary(topic) else { return [:] }
-        json["eventTypes"] = .array(topic.eventTypes.map { type in
-            .object([
-                "type": .string(type.type),
-                "description": .string(type.description),
-                "latestVersion": .int(Int64(type.latestVersion)),
-                "versions": .array(type.versions.map { .int(Int64($0.version)) }),
-            ])
-        })
+        json["eventTypes"] = .array(
+            topic.eventTypes.map { type in
+                .object([
+                    "type": .string(type.type),
+                    "description": .string(type.description),
+                    "latestVersion": .int(Int64(type.latestVersion)),
+                    "versions": .array(type.versions.map { .int(Int64($0.version)) }),
+                ])
+            })
         return json
     }
 

@@ -21,7 +21,8 @@ struct TopicPlan: Equatable {
         guard let existing else { return TopicPlan(topic: definition.name, action: .create, drift: []) }
         var drift: [String] = []
         if existing.partitions != definition.partitions {
-            drift.append("partitions: catalog \(definition.partitions), log \(existing.partitions) (not changed automatically: repartitioning moves keys)")
+            drift.append(
+                "partitions: catalog \(definition.partitions), log \(existing.partitions) (not changed automatically: repartitioning moves keys)")
         }
         for (key, wanted) in definition.kafkaConfig.sorted(by: { $0.key < $1.key }) {
             let actual = existing.config[key]

@@ -21,8 +21,10 @@ struct TopicsCommand: AsyncParsableCommand {
                 Output.json(.array(catalog.topics.map(TopicJSON.summary)))
             case .text:
                 let rows = catalog.topics.map { topic in
-                    [topic.name, "\(topic.partitions)", topic.kafkaConfig["cleanup.policy"] ?? "delete",
-                     TopicJSON.retentionText(topic.retentionMs), topic.acceptsAnyType ? "any" : "\(topic.eventTypes.count)"]
+                    [
+                        topic.name, "\(topic.partitions)", topic.kafkaConfig["cleanup.policy"] ?? "delete",
+                        TopicJSON.retentionText(topic.retentionMs), topic.acceptsAnyType ? "any" : "\(topic.eventTypes.count)",
+                    ]
                 }
                 Output.line(Table.render(header: ["TOPIC", "PARTITIONS", "CLEANUP", "RETENTION", "TYPES"], rows: rows))
             }
@@ -30,7 +32,8 @@ struct TopicsCommand: AsyncParsableCommand {
     }
 
     struct Describe: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Describe one topic: key, retention, event types and versions, and its state on the log.")
+        static let configuration = CommandConfiguration(
+            abstract: "Describe one topic: key, retention, event types and versions, and its state on the log.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The topic name, e.g. keel.workflow.runs") var name: String
         @Option(help: "text or json") var format: OutputFormat = .text
@@ -65,8 +68,11 @@ struct TopicsCommand: AsyncParsableCommand {
                 let versions = catalog.topics.reduce(0) { $0 + $1.eventTypes.reduce(0) { $0 + $1.versions.count } }
                 switch format {
                 case .json:
-                    Output.json(.object(["valid": .bool(true), "topics": .int(Int64(catalog.topics.count)),
-                                         "eventTypes": .int(Int64(types)), "schemaVersions": .int(Int64(versions))]))
+                    Output.json(
+                        .object([
+                            "valid": .bool(true), "topics": .int(Int64(catalog.topics.count)),
+                            "eventTypes": .int(Int64(types)), "schemaVersions": .int(Int64(versions)),
+                        ]))
                 case .text:
                     Output.line("catalog valid: \(catalog.topics.count) topics, \(types) event types, \(versions) schema versions")
                 }
@@ -120,7 +126,9 @@ struct TopicsCommand: AsyncParsableCommand {
                     for line in plan.drift { Output.line("  drift: \(line)") }
                 }
                 let counts = Dictionary(grouping: plans, by: \.action).mapValues(\.count)
-                Output.line("\(counts[.create] ?? 0) \(dryRun ? "to create" : "created"), \(counts[.unchanged] ?? 0) unchanged, \(counts[.drift] ?? 0) with drift")
+                Output.line(
+                    "\(counts[.create] ?? 0) \(dryRun ? "to create" : "created"), \(counts[.unchanged] ?? 0) unchanged, \(counts[.drift] ?? 0) with drift"
+                )
             }
         }
     }
