@@ -42,20 +42,28 @@ public enum OpenAPIDocument {
             .object(["name": .string(name), "in": .string("path"), "required": .bool(true), "schema": .object(["type": .string("string")])])
         }
         for query in route.query {
-            let schema: JSONValue =
-                query.repeated
-                ? .object(["type": .string("array"), "items": .object(["type": .string("string")])])
-                : .object(["type": .string("string")])
-            parameters.append(.object([
+            let value = query.schema ?? .object(["type": .string("string")])
+            let schema: JSONValue = query.repeated ? .object(["type": .string("array"), "items": value]) : value
+            var parameter: [String: JSONValue] = [
                 "name": .string(query.name), "in": .string("query"), "required": .bool(query.required),
                 "description": .string(query.description), "schema": schema,
-            ]))
+            ]
+            // `Request.query` reads an empty single value (`?to=`) as an absent one, so the
+            // document says an empty value is accepted whatever the value's schema.
+            if !query.required && !query.repeated { parameter["allowEmptyValue"] = .bool(true) }
+            parameters.append(.object(parameter))
+        }
+        var success: [String: JSONValue] = [
+            "description": .string(route.success.reasonPhrase),
+            "content": .object([route.successMediaType: .object(["schema": .object([:])])]),
+        ]
+        if !route.links.isEmpty {
+            success["links"] = .object(Dictionary(uniqueKeysWithValues: route.links.map { link in
+                (link.name, .object(["operationId": .string(link.operationID), "parameters": .object(link.parameters.mapValues(JSONValue.string))]))
+            }))
         }
         var responses: [String: JSONValue] = [
-            String(route.success.code): .object([
-                "description": .string(route.success.reasonPhrase),
-                "content": .object([route.successMediaType: .object(["schema": .object([:])])]),
-            ]),
+            String(route.success.code): .object(success),
             "default": .object([
                 "description": .string("An RFC 9457 problem."),
                 "content": .object([Problem.mediaType: .object(["schema": .object(["$ref": .string("#/components/schemas/Problem")])])]),
@@ -78,7 +86,7 @@ public enum OpenAPIDocument {
         }
         if let schema = route.requestSchema {
             var content: [String: JSONValue] = [:]
-            for mediaType in route.requestMediaTypes { content[mediaType] = .object(["schema": schema]) }
+            for mediaType in route.requestMediaTypes { content[mediaType] = .object(["schema": route.requestSchemas[mediaType] ?? schema]) }
             operation["requestBody"] = .object(["required": .bool(route.method != .post || route.operationID != "rotateApiKey"), "content": .object(content)])
         }
         return .object(operation)

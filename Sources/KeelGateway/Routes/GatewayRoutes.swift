@@ -7,15 +7,31 @@ public enum GatewayRoutes {
         summary: "Ingest CloudEvents (structured, binary or batch mode); 202 with their coordinates.",
         permission: .ingest, success: .accepted,
         requestSchema: .object(["type": .string("object"), "description": .string("A CloudEvent (structured mode), a JSON array of them (batch mode), or any body with ce-* headers (binary mode).")]),
-        requestMediaTypes: ["application/cloudevents+json", "application/cloudevents-batch+json", "application/json", "*/*"])
+        requestMediaTypes: ["application/cloudevents+json", "application/cloudevents-batch+json", "application/json", "*/*"],
+        requestSchemas: [
+            "application/cloudevents+json": cloudEvent,
+            "application/cloudevents-batch+json": .object([
+                "type": .string("array"), "items": cloudEvent, "minItems": .int(1),
+                "description": .string("At most --max-batch-events events (default 1000)."),
+            ]),
+            // Binary mode: the body is the event's data, whatever its media type; the attributes
+            // are ce-* headers, which a schema of the body cannot require.
+            "application/json": .object(["description": .string("Binary mode: the event's data; the attributes are ce-* headers (ce-specversion, ce-id, ce-source, ce-type required).")]),
+            "*/*": .object(["description": .string("Binary mode: the event's data; the attributes are ce-* headers (ce-specversion, ce-id, ce-source, ce-type required).")]),
+        ])
     public static let createTenant = RouteSpec(
         .post, "/v1/tenants", operationID: "createTenant", summary: "Create a tenant.", permission: .manageTenants,
         success: .created,
         requestSchema: schema(required: ["tenantId", "name"], properties: [
             "tenantId": .object(["type": .string("string"), "pattern": .string("^[a-z0-9][a-z0-9-]{0,62}$")]),
-            "name": .object(["type": .string("string")]),
+            "name": lengthBounded(TenantDecider.nameLengthRange),
             "plan": .object(["type": .string("string"), "enum": .array([.string("free"), .string("pro"), .string("enterprise")])]),
-        ]))
+        ]),
+        links: [
+            .init("GetTenant", to: "getTenant", ["tenant": "$response.body#/tenantId"]),
+            .init("CreateApiKey", to: "createApiKey", ["tenant": "$response.body#/tenantId"]),
+            .init("ListApiKeys", to: "listApiKeys", ["tenant": "$response.body#/tenantId"]),
+        ])
     public static let listTenants = RouteSpec(
         .get, "/v1/tenants", operationID: "listTenants", summary: "List tenants.", permission: .manageTenants)
     public static let getTenant = RouteSpec(
@@ -24,11 +40,22 @@ public enum GatewayRoutes {
         .post, "/v1/tenants/{tenant}/keys", operationID: "createApiKey",
         summary: "Create an API key; the secret is in this response only.", permission: .manageKeys, success: .created,
         requestSchema: schema(required: ["name", "roles"], properties: [
-            "name": .object(["type": .string("string")]),
-            "roles": .object(["type": .string("array"), "items": .object(["type": .string("string"), "enum": .array(Role.allCases.map { .string($0.rawValue) })])]),
-            "expiresAt": .object(["type": .string("string"), "format": .string("date-time")]),
-            "allowedTypes": .object(["type": .string("array"), "items": .object(["type": .string("string")])]),
-        ]))
+            "name": lengthBounded(ApiKeyDecider.nameLengthRange),
+            "roles": .object([
+                "type": .string("array"), "minItems": .int(1),
+                "items": .object(["type": .string("string"), "enum": .array(Role.allCases.map { .string($0.rawValue) })]),
+            ]),
+            "expiresAt": .object(["type": .string("string"), "format": .string("date-time"), "description": .string("In the future.")]),
+            "allowedTypes": .object([
+                "type": .string("array"), "minItems": .int(1), "maxItems": .int(Int64(ApiKeyDecider.maximumAllowedTypes)),
+                "description": .string("Event types or prefix patterns ending in .* (com.acme.*); omit to allow any type."),
+                "items": lengthBounded(1...ApiKeyDecider.maximumAllowedTypeLength),
+            ]),
+        ]),
+        links: [
+            .init("RevokeApiKey", to: "revokeApiKey", ["tenant": "$response.body#/tenantId", "keyId": "$response.body#/keyId"]),
+            .init("RotateApiKey", to: "rotateApiKey", ["tenant": "$response.body#/tenantId", "keyId": "$response.body#/keyId"]),
+        ])
     public static let listKeys = RouteSpec(
         .get, "/v1/tenants/{tenant}/keys", operationID: "listApiKeys", summary: "List a tenant's API keys (never secrets).",
         permission: .manageKeys)
@@ -40,7 +67,8 @@ public enum GatewayRoutes {
         summary: "Replace a key's secret; the old one stays valid for the grace period.", permission: .manageKeys,
         requestSchema: schema(required: [], properties: [
             "graceSeconds": .object(["type": .string("integer"), "minimum": .int(0), "maximum": .int(604_800)])
-        ]))
+        ]),
+        links: [.init("RevokeApiKey", to: "revokeApiKey", ["tenant": "$response.body#/tenantId", "keyId": "$response.body#/keyId"])])
     public static let listDocuments = RouteSpec(
         .get, "/v1/projections/{name}/documents", operationID: "listDocuments",
         summary: "List a projection's documents of the caller's tenant: filters, sort, cursor pages.", permission: .query,
@@ -48,7 +76,7 @@ public enum GatewayRoutes {
             .init("collection", "The projection's collection (default: its first)."),
             .init("filter", "path:op:value with op one of eq, ne, gt, gte, lt, lte, in (values separated by |), exists", repeated: true),
             .init("sort", "Comma-separated paths; prefix - for descending."),
-            .init("limit", "Page size, 1…1000 (default 100)."),
+            .init("limit", "Page size, 1…1000 (default 100).", schema: pageLimit),
             .init("cursor", "nextCursor of the previous page."),
             .init("tenant", "For system-wide admins: the tenant to read."),
         ])
@@ -60,16 +88,18 @@ public enum GatewayRoutes {
         .get, "/v1/analytics/activity", operationID: "activityCounts",
         summary: "Event counts by type over hour/day/month buckets in a time zone.", permission: .query,
         query: [
-            .init("type", "Only this event type."), .init("from", "RFC 3339 start (inclusive); default 24 h ago."),
-            .init("to", "RFC 3339 end (exclusive); default now."), .init("bucket", "hour | day | month (default hour)."),
+            .init("type", "Only this event type."), .init("from", "RFC 3339 start (inclusive); default 24 h ago.", schema: dateTime),
+            .init("to", "RFC 3339 end (exclusive); default now.", schema: dateTime),
+            .init("bucket", "hour | day | month (default hour).", schema: .object(["type": .string("string"), "enum": .array(["hour", "day", "month"].map(JSONValue.string))])),
             .init("tz", "IANA time zone (default UTC)."), .init("tenant", "For system-wide admins."),
         ])
     public static let audit = RouteSpec(
         .get, "/v1/audit", operationID: "searchAudit", summary: "Search the tenant's audit trail, newest first.",
         permission: .query,
         query: [
-            .init("actor", "Actor id."), .init("type", "Event type."), .init("from", "RFC 3339 (inclusive)."),
-            .init("to", "RFC 3339 (exclusive)."), .init("limit", "1…1000 (default 100)."), .init("cursor", "Next page."),
+            .init("actor", "Actor id."), .init("type", "Event type."), .init("from", "RFC 3339 (inclusive).", schema: dateTime),
+            .init("to", "RFC 3339 (exclusive).", schema: dateTime), .init("limit", "1…1000 (default 100).", schema: pageLimit),
+            .init("cursor", "Next page."),
             .init("tenant", "For system-wide admins."),
         ])
     public static let subscribe = RouteSpec(
@@ -95,7 +125,8 @@ public enum GatewayRoutes {
                 "description": .string("Stop before this offset or RFC 3339 time; the shadow is then kept, not swapped in."),
                 "oneOf": .array([.object(["type": .string("string")]), .object(["type": .string("integer"), "minimum": .int(0)])]),
             ]),
-        ]))
+        ]),
+        links: [.init("GetReplay", to: "getReplay", ["name": "$request.path.name", "id": "$response.body#/id"])])
     public static let getReplay = RouteSpec(
         .get, "/v1/projections/{name}/replays/{id}", operationID: "getReplay",
         summary: "A replay's progress: state running|completed|failed, phase, processed, lag, total, rate, ETA, error (platform operators).",
@@ -150,6 +181,28 @@ public enum GatewayRoutes {
     public static func methods(forPath path: Substring) -> [String] {
         all.filter { $0.matches(path: path) }.map(\.method.rawValue)
     }
+
+    static let pageLimit: JSONValue = .object(["type": .string("integer"), "minimum": .int(1), "maximum": .int(1000)])
+    static let dateTime: JSONValue = .object(["type": .string("string"), "format": .string("date-time")])
+    static let nonEmpty: JSONValue = .object(["type": .string("string"), "minLength": .int(1)])
+
+    /// A string whose length in Unicode scalars (JSON Schema's unit, and the deciders') is in `range`.
+    static func lengthBounded(_ range: ClosedRange<Int>) -> JSONValue {
+        .object(["type": .string("string"), "minLength": .int(Int64(range.lowerBound)), "maxLength": .int(Int64(range.upperBound))])
+    }
+
+    /// A CloudEvent in the JSON event format: the required attributes and the kinds of the
+    /// optional ones; other members are extension attributes. (Rules a schema cannot state —
+    /// source a URI-reference, reserved types, the caller's allowed types — are answered 400/403.)
+    static let cloudEvent: JSONValue = .object([
+        "type": .string("object"), "required": .array(["specversion", "id", "source", "type"].map(JSONValue.string)),
+        "properties": .object([
+            "specversion": .object(["type": .string("string"), "enum": .array([.string(CloudEvent.supportedSpecVersion)])]),
+            "id": nonEmpty, "source": nonEmpty, "type": nonEmpty, "subject": nonEmpty, "time": dateTime,
+            "datacontenttype": .object(["type": .string("string")]), "dataschema": .object(["type": .string("string"), "format": .string("uri")]),
+            "data": .object([:]), "data_base64": .object(["type": .string("string"), "contentEncoding": .string("base64")]),
+        ]),
+    ])
 
     private static func schema(required: [String], properties: [String: JSONValue]) -> JSONValue {
         .object([

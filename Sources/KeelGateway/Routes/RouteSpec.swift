@@ -11,12 +11,31 @@ public struct RouteSpec: Sendable, Hashable {
         public var description: String
         public var required: Bool
         public var repeated: Bool
+        /// The JSON Schema of one value when it is narrower than any string (a range, an enum, a
+        /// date-time), so the document says what the handler accepts.
+        public var schema: JSONValue?
 
-        public init(_ name: String, _ description: String, required: Bool = false, repeated: Bool = false) {
+        public init(_ name: String, _ description: String, required: Bool = false, repeated: Bool = false, schema: JSONValue? = nil) {
             self.name = name
             self.description = description
             self.required = required
             self.repeated = repeated
+            self.schema = schema
+        }
+    }
+
+    /// An OpenAPI link from this route's success response to another operation: how a client
+    /// (and a stateful fuzzer) goes on from what it just created.
+    public struct Link: Sendable, Hashable {
+        public var name: String
+        public var operationID: String
+        /// Target parameter name to a runtime expression (`$response.body#/tenantId`).
+        public var parameters: [String: String]
+
+        public init(_ name: String, to operationID: String, _ parameters: [String: String]) {
+            self.name = name
+            self.operationID = operationID
+            self.parameters = parameters
         }
     }
 
@@ -34,11 +53,16 @@ public struct RouteSpec: Sendable, Hashable {
     /// A JSON Schema of the request body, when the route takes one.
     public var requestSchema: JSONValue?
     public var requestMediaTypes: [String]
+    /// A media type's own schema where it differs from `requestSchema` (ingest: one event, a
+    /// batch, or binary mode's any body).
+    public var requestSchemas: [String: JSONValue]
+    public var links: [Link]
 
     public init(
         _ method: HTTPRequest.Method, _ path: String, operationID: String, summary: String, permission: Permission?,
         query: [QueryParameter] = [], success: HTTPResponse.Status = .ok, successMediaType: String = "application/json",
-        requestSchema: JSONValue? = nil, requestMediaTypes: [String] = ["application/json"]
+        requestSchema: JSONValue? = nil, requestMediaTypes: [String] = ["application/json"], requestSchemas: [String: JSONValue] = [:],
+        links: [Link] = []
     ) {
         self.method = method
         self.path = path
@@ -50,6 +74,8 @@ public struct RouteSpec: Sendable, Hashable {
         self.successMediaType = successMediaType
         self.requestSchema = requestSchema
         self.requestMediaTypes = requestMediaTypes
+        self.requestSchemas = requestSchemas
+        self.links = links
     }
 
     /// The path in Hummingbird's syntax (`/v1/tenants/:tenant/keys`).
