@@ -85,6 +85,15 @@ public struct IngestService: Sendable {
                 throw problem
             }
             event.tenantid = tenant
+            // The log writes `time` in UTC with milliseconds, years 0000 to 9999. A time whose UTC
+            // form falls outside them (an offset across either end, or a fraction rounding up into
+            // the year 10000) would be written but refused by every reader: a poison event that
+            // parks its key in every projection. It is refused here instead.
+            if let time = event.time, RFC3339.parse(RFC3339.format(time)) == nil {
+                throw Problem.invalidEvent(
+                    EventValidationError(field: "time", reason: "must lie within 0000-01-01T00:00:00Z … 9999-12-31T23:59:59.999Z in UTC"),
+                    index: position)
+            }
             let home = catalog.homeTopic(forType: event.type)
             let topic = home?.name ?? catalog.ingestTopicName
             if let home, home.writer != .any {

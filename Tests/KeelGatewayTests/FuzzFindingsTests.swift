@@ -1,0 +1,60 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import KeelCore
+import KeelGateway
+import KeelTestSupport
+import NIOCore
+import Testing
+
+/// Defects found by Scripts/fuzz-api.sh (schemathesis against a live `keel serve`), each driven
+/// through the real app.
+@Suite("Fuzz findings")
+struct FuzzFindingsTests {
+    /// An event time whose UTC form left the years 0000…9999 was accepted (202) and written, and
+    /// then every reader refused the record (`ce_time` '00-1-12-31T…' or '10000-01-01T…'): each
+    /// projection dead-lettered it and parked every later event of its key.
+    @Test("an event time outside 0000…9999 in UTC is a 400 naming time, in every mode, and nothing is written")
+    func timeOutsideTheLogsYears() async throws {
+        let harness = try await Harness()
+        try await harness.withRouter { client in
+            try await client.createTenant("acme")
+            let producer = try await client.createKey(tenant: "acme", roles: ["producer"])
+            let outside = [
+                "0000-01-01T00:00:00+00:01",  // an offset across the start of year 0000
+                "9999-12-31T23:59:59-00:01",  // an offset across the end of year 9999
+                "9999-12-31T23:59:59.999999Z",  // a sub-millisecond fraction that rounds into 10000
+            ]
+            for (index, time) in outside.enumerated() {
+                let structured = try await client.post(
+                    event: structuredEvent(id: "s\(index)", extra: #","time":"\#(time)""#), token: producer)
+                expectProblem(structured, .badRequest, "invalid-event")
+                #expect(structured.body.json["field"]?.stringValue == "time", "\(structured.body.text)")
+
+                let binary = try await client.call(
+                    .post, "/v1/events", token: producer, contentType: "application/json", body: #"{"n":1}"#,
+                    headers: [
+                        HTTPField.Name("ce-specversion")!: "1.0", HTTPField.Name("ce-id")!: "b\(index)",
+                        HTTPField.Name("ce-source")!: "test", HTTPField.Name("ce-type")!: "com.acme.order.placed",
+                        HTTPField.Name("ce-time")!: time,
+                    ])
+                expectProblem(binary, .badRequest, "invalid-event")
+                #expect(binary.body.json["field"]?.stringValue == "time", "\(binary.body.text)")
+
+                let batch = try await client.call(
+                    .post, "/v1/events", token: producer, contentType: "application/cloudevents-batch+json",
+                    body: "[\(structuredEvent(id: "a\(index)")),\(structuredEvent(id: "c\(index)", extra: #","time":"\#(time)""#))]")
+                expectProblem(batch, .badRequest, "invalid-event")
+                #expect(batch.body.json["index"]?.intValue == 1, "\(batch.body.text)")
+            }
+            // The ends themselves are fine.
+            for (index, time) in ["0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z"].enumerated() {
+                let response = try await client.post(event: structuredEvent(id: "ok\(index)", extra: #","time":"\#(time)""#), token: producer)
+                #expect(response.status == .accepted, "\(response.body.text)")
+            }
+        }
+        let events = try await harness.events(in: "keel.external")
+        #expect(Set(events.map(\.id)) == ["ok0", "ok1"])
+        await harness.remove()
+    }
+}
