@@ -57,4 +57,28 @@ struct FuzzFindingsTests {
         #expect(Set(events.map(\.id)) == ["ok0", "ok1"])
         await harness.remove()
     }
+
+    /// The rotate body is closed like every admin body (the document says
+    /// `additionalProperties: false`), but an unknown member was ignored and the key rotated (200).
+    @Test("rotating a key with an unknown body member is a 400 naming it, and the key keeps its secret")
+    func rotateRefusesUnknownMembers() async throws {
+        let harness = try await Harness()
+        try await harness.withRouter { client in
+            try await client.createTenant("acme")
+            let token = try await client.createKey(tenant: "acme", roles: ["reader"])
+            let keyID = try #require(ApiKeyToken(parsing: token)?.keyId)
+            for body in [#"{"graceSeconds":0,"grace":60}"#, #"{"graceSecond":60}"#] {
+                let response = try await client.call(.post, "/v1/tenants/acme/keys/\(keyID)/rotate", token: adminKey, body: body)
+                expectProblem(response, .badRequest, "invalid-request")
+                #expect(response.body.json["field"]?.stringValue?.hasPrefix("grace") == true, "\(response.body.text)")
+            }
+            #expect(try await client.call(.get, "/v1/audit", token: token).status == .ok)
+            // The closed body still admits what the document lists, and no body at all.
+            let rotated = try await client.call(.post, "/v1/tenants/acme/keys/\(keyID)/rotate", token: adminKey, body: #"{"graceSeconds":60}"#)
+            #expect(rotated.status == .ok, "\(rotated.body.text)")
+            let again = try await client.call(.post, "/v1/tenants/acme/keys/\(keyID)/rotate", token: adminKey)
+            #expect(again.status == .ok, "\(again.body.text)")
+        }
+        await harness.remove()
+    }
 }

@@ -151,6 +151,7 @@ struct AccessController {
         let tenantID = try existingTenant(context)
         let keyID = try context.parameters.require("keyId")
         let body = try await Self.jsonBody(request, allowEmpty: true)
+        try Self.rejectUnknownMembers(of: body, allowed: ["graceSeconds"])
         let grace = body["graceSeconds"].map { $0.intValue } ?? 0
         guard let grace, (0...604_800).contains(grace) else {
             throw Problem.badRequest("graceSeconds must be an integer from 0 to 604800 (7 days)", field: "graceSeconds")
