@@ -81,4 +81,27 @@ struct FuzzFindingsTests {
         }
         await harness.remove()
     }
+
+    /// Found next to the event-time finding: a key's expiresAt in 9999 with a negative offset
+    /// (UTC year 10000) passed the check, its event was written with an unreadable expiresAt, the
+    /// directory ignored it and the request answered 500 "key not applied".
+    @Test("an API key's expiresAt outside 0000…9999 in UTC is a 400 naming expiresAt, never a 500")
+    func keyExpiryOutsideTheLogsYears() async throws {
+        let harness = try await Harness()
+        try await harness.withRouter { client in
+            try await client.createTenant("acme")
+            let response = try await client.call(
+                .post, "/v1/tenants/acme/keys", token: adminKey,
+                body: #"{"name":"far","roles":["reader"],"expiresAt":"9999-12-31T23:59:59-00:01"}"#)
+            expectProblem(response, .badRequest, "invalid-request")
+            #expect(response.body.json["field"]?.stringValue == "expiresAt", "\(response.body.text)")
+            let edge = try await client.call(
+                .post, "/v1/tenants/acme/keys", token: adminKey,
+                body: #"{"name":"edge","roles":["reader"],"expiresAt":"9999-12-31T23:59:59.999Z"}"#)
+            #expect(edge.status == .created, "\(edge.body.text)")
+            let keys = try await client.call(.get, "/v1/tenants/acme/keys", token: adminKey)
+            #expect(keys.body.json["keys"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["edge"], "\(keys.body.text)")
+        }
+        await harness.remove()
+    }
 }

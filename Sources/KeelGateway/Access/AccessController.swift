@@ -86,8 +86,10 @@ struct AccessController {
         }
         var expiresAt: Date?
         if let text = body["expiresAt"] {
-            guard let string = text.stringValue, let date = RFC3339.parse(string) else {
-                throw Problem.badRequest("expiresAt must be an RFC 3339 date-time", field: "expiresAt")
+            // The key's event carries expiresAt in UTC with milliseconds, years 0000 to 9999; a
+            // time whose UTC form leaves them would be written but unreadable by the directory.
+            guard let string = text.stringValue, let date = RFC3339.parse(string), RFC3339.parse(RFC3339.format(date)) != nil else {
+                throw Problem.badRequest("expiresAt must be an RFC 3339 date-time within the years 0000…9999 in UTC", field: "expiresAt")
             }
             expiresAt = date
         }
