@@ -70,9 +70,10 @@ public final class ProjectorService: Service {
         try await ensureDeadLetterIndex(backoff)
         try await engine.loadDeadLetters()
         let consumer = try await backoff.run("\(engine.label): joining \(Self.group(of: projector.name))", logger: logger) {
-            try await self.log.makeConsumer(ConsumerConfiguration(
-                subscription: .group(id: Self.group(of: self.projector.name), topics: engine.subscribedTopics),
-                start: .committed(fallback: .earliest), maxBatchSize: self.configuration.maxBatchSize))
+            try await self.log.makeConsumer(
+                ConsumerConfiguration(
+                    subscription: .group(id: Self.group(of: self.projector.name), topics: engine.subscribedTopics),
+                    start: .committed(fallback: .earliest), maxBatchSize: self.configuration.maxBatchSize))
         }
         do {
             try await loop(engine, consumer)

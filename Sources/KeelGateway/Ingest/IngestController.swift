@@ -30,7 +30,8 @@ struct IngestController {
                 guard headers.contains(where: { $0.name.hasPrefix("ce-") }) else {
                     throw Problem(
                         .unsupportedMediaType,
-                        "send application/cloudevents+json (structured), application/cloudevents-batch+json (batch), or ce-* headers with any body (binary); got \(contentType ?? "no Content-Type") without ce-* headers")
+                        "send application/cloudevents+json (structured), application/cloudevents-batch+json (batch), or ce-* headers with any body (binary); got \(contentType ?? "no Content-Type") without ce-* headers"
+                    )
                 }
                 events = [try HTTPBinding.decodeBinary(headers: headers, body: body)]
             }

@@ -75,7 +75,8 @@ public struct IngestService: Sendable {
             var event = original
             guard principal.allows(type: event.type) else {
                 var problem = Problem(
-                    .typeNotAllowed, "this credential may not produce '\(event.type)' (allowed: \((principal.allowedTypes ?? []).joined(separator: ", ")))")
+                    .typeNotAllowed,
+                    "this credential may not produce '\(event.type)' (allowed: \((principal.allowedTypes ?? []).joined(separator: ", ")))")
                 if let position { problem.extensions["index"] = .int(Int64(position)) }
                 throw problem
             }
@@ -98,7 +99,8 @@ public struct IngestService: Sendable {
             let topic = home?.name ?? catalog.ingestTopicName
             if let home, home.writer != .any {
                 var problem = Problem.forbidden(
-                    "'\(event.type)' belongs to topic '\(home.name)', which only Keel writes (its writer is '\(home.writer.rawValue)'); it cannot be ingested")
+                    "'\(event.type)' belongs to topic '\(home.name)', which only Keel writes (its writer is '\(home.writer.rawValue)'); it cannot be ingested"
+                )
                 if let position { problem.extensions["index"] = .int(Int64(position)) }
                 throw problem
             }
@@ -184,7 +186,9 @@ public struct IngestService: Sendable {
         return final
     }
 
-    private func produce(_ indices: [Int], of prepared: [(topic: String, event: CloudEvent)], to topic: String) async throws -> [(Int, RecordCoordinates)] {
+    private func produce(_ indices: [Int], of prepared: [(topic: String, event: CloudEvent)], to topic: String) async throws -> [(
+        Int, RecordCoordinates
+    )] {
         let records = indices.map { OutgoingRecord(prepared[$0].event) }
         let coordinates = try await log.produce(records, to: topic)
         return Array(zip(indices, coordinates))

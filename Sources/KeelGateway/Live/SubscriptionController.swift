@@ -62,7 +62,8 @@ struct SubscriptionController {
             let (subscription, _, principal) = try await streamRequest(request, context)
             try hub.admit(principal, tenant: subscription.tenant).release()
             throw Problem(
-                .upgradeRequired, "GET /v1/subscribe is a WebSocket endpoint (send Upgrade: websocket); GET /v1/stream serves the same as Server-Sent Events",
+                .upgradeRequired,
+                "GET /v1/subscribe is a WebSocket endpoint (send Upgrade: websocket); GET /v1/stream serves the same as Server-Sent Events",
                 headers: [.upgrade: "websocket"])
         }
         routes.on(GatewayRoutes.stream) { request, context in try await serveSSE(request, context) }
@@ -102,7 +103,9 @@ struct SubscriptionController {
 
     // MARK: WebSocket
 
-    func serveWebSocket(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, context: WebSocketRouterContext<GatewayContext>) async throws {
+    func serveWebSocket(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, context: WebSocketRouterContext<GatewayContext>)
+        async throws
+    {
         let (request, partitions, principal) = try await streamRequest(context.request, context.requestContext)
         let slot: StreamSlot
         do {
@@ -117,7 +120,7 @@ struct SubscriptionController {
         // A live stream never ends by itself: at shutdown it must, or draining would wait for
         // every subscriber to leave. Subscribers resume from their last position.
         let ending = try await withGracefulShutdownHandler {
-                try await withThrowingTaskGroup(of: Ending?.self) { group in
+            try await withThrowingTaskGroup(of: Ending?.self) { group in
                 group.addTask {
                     await subscribe(slot, request, partitions, buffer)
                     return nil
@@ -213,7 +216,7 @@ struct SubscriptionController {
                         switch item {
                         case .event(let message): try await writer.write(message.sseFrame)
                         case .heartbeat: try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                    case .joined: try await writer.write(ByteBuffer(string: ": subscribed to \(streamRequest.topic)\n\n"))
+                        case .joined: try await writer.write(ByteBuffer(string: ": subscribed to \(streamRequest.topic)\n\n"))
                         }
                     }
                     group.cancelAll()

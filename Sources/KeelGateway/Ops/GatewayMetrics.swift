@@ -33,7 +33,8 @@ public final class GatewayMetrics: Sendable {
 
     public init() {
         accepted = registry.makeCounter(descriptor: Self.name("events_accepted", "total", "Events appended to the log."))
-        rejected = registry.makeCounter(descriptor: Self.name("events_rejected", "total", "Events refused (validation, permission, produce failure)."))
+        rejected = registry.makeCounter(
+            descriptor: Self.name("events_rejected", "total", "Events refused (validation, permission, produce failure)."))
         deduplicated = registry.makeCounter(
             descriptor: Self.name("events_deduplicated", "total", "Events already accepted within the dedupe window (not appended again)."))
         produceLatency = registry.makeDurationHistogram(

@@ -20,7 +20,8 @@ public enum OpenAPIDocument {
             "paths": .object(paths),
             "components": .object([
                 "securitySchemes": .object([
-                    "bearer": .object(["type": .string("http"), "scheme": .string("bearer"), "description": .string("An API key (keel_…) or a JWT.")]),
+                    "bearer": .object(["type": .string("http"), "scheme": .string("bearer"), "description": .string("An API key (keel_…) or a JWT.")]
+                    ),
                     "apiKey": .object(["type": .string("apiKey"), "in": .string("header"), "name": .string("X-API-Key")]),
                 ]),
                 "schemas": .object([
@@ -58,9 +59,14 @@ public enum OpenAPIDocument {
             "content": .object([route.successMediaType: .object(["schema": .object([:])])]),
         ]
         if !route.links.isEmpty {
-            success["links"] = .object(Dictionary(uniqueKeysWithValues: route.links.map { link in
-                (link.name, .object(["operationId": .string(link.operationID), "parameters": .object(link.parameters.mapValues(JSONValue.string))]))
-            }))
+            success["links"] = .object(
+                Dictionary(
+                    uniqueKeysWithValues: route.links.map { link in
+                        (
+                            link.name,
+                            .object(["operationId": .string(link.operationID), "parameters": .object(link.parameters.mapValues(JSONValue.string))])
+                        )
+                    }))
         }
         var responses: [String: JSONValue] = [
             String(route.success.code): .object(success),
@@ -87,7 +93,9 @@ public enum OpenAPIDocument {
         if let schema = route.requestSchema {
             var content: [String: JSONValue] = [:]
             for mediaType in route.requestMediaTypes { content[mediaType] = .object(["schema": route.requestSchemas[mediaType] ?? schema]) }
-            operation["requestBody"] = .object(["required": .bool(route.method != .post || route.operationID != "rotateApiKey"), "content": .object(content)])
+            operation["requestBody"] = .object([
+                "required": .bool(route.method != .post || route.operationID != "rotateApiKey"), "content": .object(content),
+            ])
         }
         return .object(operation)
     }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import KeelCore
 
 /// The gateway's route contract (extend it, don't rename it). Every served route is listed here.
@@ -6,7 +7,10 @@ public enum GatewayRoutes {
         .post, "/v1/events", operationID: "ingestEvents",
         summary: "Ingest CloudEvents (structured, binary or batch mode); 202 with their coordinates.",
         permission: .ingest, success: .accepted,
-        requestSchema: .object(["type": .string("object"), "description": .string("A CloudEvent (structured mode), a JSON array of them (batch mode), or any body with ce-* headers (binary mode).")]),
+        requestSchema: .object([
+            "type": .string("object"),
+            "description": .string("A CloudEvent (structured mode), a JSON array of them (batch mode), or any body with ce-* headers (binary mode)."),
+        ]),
         requestMediaTypes: ["application/cloudevents+json", "application/cloudevents-batch+json", "application/json", "*/*"],
         requestSchemas: [
             "application/cloudevents+json": cloudEvent,
@@ -16,17 +20,25 @@ public enum GatewayRoutes {
             ]),
             // Binary mode: the body is the event's data, whatever its media type; the attributes
             // are ce-* headers, which a schema of the body cannot require.
-            "application/json": .object(["description": .string("Binary mode: the event's data; the attributes are ce-* headers (ce-specversion, ce-id, ce-source, ce-type required).")]),
-            "*/*": .object(["description": .string("Binary mode: the event's data; the attributes are ce-* headers (ce-specversion, ce-id, ce-source, ce-type required).")]),
+            "application/json": .object([
+                "description": .string(
+                    "Binary mode: the event's data; the attributes are ce-* headers (ce-specversion, ce-id, ce-source, ce-type required).")
+            ]),
+            "*/*": .object([
+                "description": .string(
+                    "Binary mode: the event's data; the attributes are ce-* headers (ce-specversion, ce-id, ce-source, ce-type required).")
+            ]),
         ])
     public static let createTenant = RouteSpec(
         .post, "/v1/tenants", operationID: "createTenant", summary: "Create a tenant.", permission: .manageTenants,
         success: .created,
-        requestSchema: schema(required: ["tenantId", "name"], properties: [
-            "tenantId": .object(["type": .string("string"), "pattern": .string("^[a-z0-9][a-z0-9-]{0,62}$")]),
-            "name": lengthBounded(TenantDecider.nameLengthRange),
-            "plan": .object(["type": .string("string"), "enum": .array([.string("free"), .string("pro"), .string("enterprise")])]),
-        ]),
+        requestSchema: schema(
+            required: ["tenantId", "name"],
+            properties: [
+                "tenantId": .object(["type": .string("string"), "pattern": .string("^[a-z0-9][a-z0-9-]{0,62}$")]),
+                "name": lengthBounded(TenantDecider.nameLengthRange),
+                "plan": .object(["type": .string("string"), "enum": .array([.string("free"), .string("pro"), .string("enterprise")])]),
+            ]),
         links: [
             .init("GetTenant", to: "getTenant", ["tenant": "$response.body#/tenantId"]),
             .init("CreateApiKey", to: "createApiKey", ["tenant": "$response.body#/tenantId"]),
@@ -39,19 +51,21 @@ public enum GatewayRoutes {
     public static let createKey = RouteSpec(
         .post, "/v1/tenants/{tenant}/keys", operationID: "createApiKey",
         summary: "Create an API key; the secret is in this response only.", permission: .manageKeys, success: .created,
-        requestSchema: schema(required: ["name", "roles"], properties: [
-            "name": lengthBounded(ApiKeyDecider.nameLengthRange),
-            "roles": .object([
-                "type": .string("array"), "minItems": .int(1),
-                "items": .object(["type": .string("string"), "enum": .array(Role.allCases.map { .string($0.rawValue) })]),
+        requestSchema: schema(
+            required: ["name", "roles"],
+            properties: [
+                "name": lengthBounded(ApiKeyDecider.nameLengthRange),
+                "roles": .object([
+                    "type": .string("array"), "minItems": .int(1),
+                    "items": .object(["type": .string("string"), "enum": .array(Role.allCases.map { .string($0.rawValue) })]),
+                ]),
+                "expiresAt": .object(["type": .string("string"), "format": .string("date-time"), "description": .string("In the future.")]),
+                "allowedTypes": .object([
+                    "type": .string("array"), "minItems": .int(1), "maxItems": .int(Int64(ApiKeyDecider.maximumAllowedTypes)),
+                    "description": .string("Event types or prefix patterns ending in .* (com.acme.*); omit to allow any type."),
+                    "items": lengthBounded(1...ApiKeyDecider.maximumAllowedTypeLength),
+                ]),
             ]),
-            "expiresAt": .object(["type": .string("string"), "format": .string("date-time"), "description": .string("In the future.")]),
-            "allowedTypes": .object([
-                "type": .string("array"), "minItems": .int(1), "maxItems": .int(Int64(ApiKeyDecider.maximumAllowedTypes)),
-                "description": .string("Event types or prefix patterns ending in .* (com.acme.*); omit to allow any type."),
-                "items": lengthBounded(1...ApiKeyDecider.maximumAllowedTypeLength),
-            ]),
-        ]),
         links: [
             .init("RevokeApiKey", to: "revokeApiKey", ["tenant": "$response.body#/tenantId", "keyId": "$response.body#/keyId"]),
             .init("RotateApiKey", to: "rotateApiKey", ["tenant": "$response.body#/tenantId", "keyId": "$response.body#/keyId"]),
@@ -65,9 +79,11 @@ public enum GatewayRoutes {
     public static let rotateKey = RouteSpec(
         .post, "/v1/tenants/{tenant}/keys/{keyId}/rotate", operationID: "rotateApiKey",
         summary: "Replace a key's secret; the old one stays valid for the grace period.", permission: .manageKeys,
-        requestSchema: schema(required: [], properties: [
-            "graceSeconds": .object(["type": .string("integer"), "minimum": .int(0), "maximum": .int(604_800)])
-        ]),
+        requestSchema: schema(
+            required: [],
+            properties: [
+                "graceSeconds": .object(["type": .string("integer"), "minimum": .int(0), "maximum": .int(604_800)])
+            ]),
         links: [.init("RevokeApiKey", to: "revokeApiKey", ["tenant": "$response.body#/tenantId", "keyId": "$response.body#/keyId"])])
     public static let listDocuments = RouteSpec(
         .get, "/v1/projections/{name}/documents", operationID: "listDocuments",
@@ -90,7 +106,9 @@ public enum GatewayRoutes {
         query: [
             .init("type", "Only this event type."), .init("from", "RFC 3339 start (inclusive); default 24 h ago.", schema: dateTime),
             .init("to", "RFC 3339 end (exclusive); default now.", schema: dateTime),
-            .init("bucket", "hour | day | month (default hour).", schema: .object(["type": .string("string"), "enum": .array(["hour", "day", "month"].map(JSONValue.string))])),
+            .init(
+                "bucket", "hour | day | month (default hour).",
+                schema: .object(["type": .string("string"), "enum": .array(["hour", "day", "month"].map(JSONValue.string))])),
             .init("tz", "IANA time zone (default UTC)."), .init("tenant", "For system-wide admins."),
         ])
     public static let audit = RouteSpec(
@@ -114,18 +132,21 @@ public enum GatewayRoutes {
         summary: "Projections, their checkpoints and lag (operators).", permission: .operate)
     public static let startReplay = RouteSpec(
         .post, "/v1/projections/{name}/replays", operationID: "startReplay",
-        summary: "Rebuild a projection in the server into a shadow generation, then swap it in atomically (platform operators); 202 with the replay's Location. One replay per projection at a time (409).",
+        summary:
+            "Rebuild a projection in the server into a shadow generation, then swap it in atomically (platform operators); 202 with the replay's Location. One replay per projection at a time (409).",
         permission: .operate, success: .accepted,
-        requestSchema: schema(required: [], properties: [
-            "from": .object([
-                "description": .string("earliest (default), an offset (every partition) or an RFC 3339 time."),
-                "oneOf": .array([.object(["type": .string("string")]), .object(["type": .string("integer"), "minimum": .int(0)])]),
+        requestSchema: schema(
+            required: [],
+            properties: [
+                "from": .object([
+                    "description": .string("earliest (default), an offset (every partition) or an RFC 3339 time."),
+                    "oneOf": .array([.object(["type": .string("string")]), .object(["type": .string("integer"), "minimum": .int(0)])]),
+                ]),
+                "to": .object([
+                    "description": .string("Stop before this offset or RFC 3339 time; the shadow is then kept, not swapped in."),
+                    "oneOf": .array([.object(["type": .string("string")]), .object(["type": .string("integer"), "minimum": .int(0)])]),
+                ]),
             ]),
-            "to": .object([
-                "description": .string("Stop before this offset or RFC 3339 time; the shadow is then kept, not swapped in."),
-                "oneOf": .array([.object(["type": .string("string")]), .object(["type": .string("integer"), "minimum": .int(0)])]),
-            ]),
-        ]),
         links: [.init("GetReplay", to: "getReplay", ["name": "$request.path.name", "id": "$response.body#/id"])])
     public static let getReplay = RouteSpec(
         .get, "/v1/projections/{name}/replays/{id}", operationID: "getReplay",
@@ -142,9 +163,11 @@ public enum GatewayRoutes {
         .post, "/v1/projections/{name}/deadletters/{entryId}/skip", operationID: "skipDeadLetter",
         summary: "Ask the projector to drop a poison event and apply what waits behind it (platform operators); 202.",
         permission: .operate, success: .accepted,
-        requestSchema: schema(required: [], properties: [
-            "reason": .object(["type": .string("string"), "maxLength": .int(500), "description": .string("Why (recorded in the skipped event).")])
-        ]))
+        requestSchema: schema(
+            required: [],
+            properties: [
+                "reason": .object(["type": .string("string"), "maxLength": .int(500), "description": .string("Why (recorded in the skipped event).")])
+            ]))
     public static let redriveAllDeadLetters = RouteSpec(
         .post, "/v1/projections/{name}/deadletters/redrive", operationID: "redriveAllDeadLetters",
         summary: "Ask the projector to redrive every blocked key of the projection (platform operators); 202.",
@@ -211,5 +234,3 @@ public enum GatewayRoutes {
         ])
     }
 }
-
-import HTTPTypes

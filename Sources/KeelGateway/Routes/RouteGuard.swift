@@ -38,7 +38,8 @@ struct RouteGuard: Sendable {
         guard principal.has(permission) else {
             let granting = Role.allCases.filter { $0.permissions.contains(permission) }.map(\.rawValue)
             throw Problem.forbidden(
-                "\(spec.method) \(spec.path) needs a role with '\(permission.rawValue)' (\(granting.joined(separator: " or "))); this credential has \(principal.roles.map(\.rawValue).sorted().joined(separator: ", "))")
+                "\(spec.method) \(spec.path) needs a role with '\(permission.rawValue)' (\(granting.joined(separator: " or "))); this credential has \(principal.roles.map(\.rawValue).sorted().joined(separator: ", "))"
+            )
         }
         return (context, decision)
     }

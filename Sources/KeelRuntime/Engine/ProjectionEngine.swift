@@ -264,7 +264,8 @@ final class ProjectionEngine {
         }
         let batch = ProjectionBatch(
             target: target, changes: ChangeMerger.merge(unit.changes), checkpoint: checkpoint, expected: expected)
-        let outcome = try await backoff.run("\(label): store \(store.description)", logger: logger) { () async throws -> Result<ApplyOutcome, StoreError> in
+        let outcome = try await backoff.run("\(label): store \(store.description)", logger: logger) {
+            () async throws -> Result<ApplyOutcome, StoreError> in
             do {
                 return .success(try await self.store.apply(batch))
             } catch let error as StoreError where error.code == .invalidRequest || error.code == .duplicateKey {

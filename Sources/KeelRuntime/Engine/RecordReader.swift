@@ -8,8 +8,9 @@ struct RecordReader: Sendable {
     /// The record at `offset`, or `nil` when the log no longer has it (retention, compaction).
     func read(topic: String, partition: Int32, offset: Int64) async throws -> ConsumedRecord? {
         let partitionID = TopicPartition(topic, partition)
-        let consumer = try await log.makeConsumer(ConsumerConfiguration(
-            subscription: .partitions([partitionID]), start: .offset(offset), maxBatchSize: 1))
+        let consumer = try await log.makeConsumer(
+            ConsumerConfiguration(
+                subscription: .partitions([partitionID]), start: .offset(offset), maxBatchSize: 1))
         do {
             let record = try await first(of: consumer)
             try await consumer.close()

@@ -31,7 +31,9 @@ extension ProjectionEngine {
                 keyless = single.keylessBefore
                 var poisoned = newUnit()
                 poisoned.positions[record.topicPartition] = record.offset + 1
-                deadLetter(record, decoded: decoded, error: ProjectionError(code: "store-refused", "the store refused its changes: \(error)"), into: &poisoned)
+                deadLetter(
+                    record, decoded: decoded, error: ProjectionError(code: "store-refused", "the store refused its changes: \(error)"),
+                    into: &poisoned)
                 switch try await write(poisoned) {
                 case .applied: continue
                 case .skipped: return false

@@ -72,7 +72,8 @@ public final class EmbeddedProjectionStore: ProjectionStore {
             lockFD = -1
             writer = nil
             guard FileManager.default.fileExists(atPath: databasePath) else {
-                throw StoreError(.unavailable, "no embedded store in \(directory): \(StoreSchema.databaseName) is missing (has a writer ever opened it?)")
+                throw StoreError(
+                    .unavailable, "no embedded store in \(directory): \(StoreSchema.databaseName) is missing (has a writer ever opened it?)")
             }
             do {
                 let probe = try SQLiteConnection(path: databasePath, readOnly: true)

@@ -50,7 +50,8 @@ enum StoreQueries {
         _ db: SQLiteConnection, collection: String, now: Int64, afterID: String? = nil,
         _ body: (Document) throws(StoreError) -> Bool
     ) throws(StoreError) {
-        let sql = afterID == nil
+        let sql =
+            afterID == nil
             ? "SELECT body FROM docs WHERE coll = ?1 AND \(visible) ORDER BY id"
             : "SELECT body FROM docs WHERE coll = ?1 AND \(visible) AND id > ?3 ORDER BY id"
         let select = try db.statement(sql)

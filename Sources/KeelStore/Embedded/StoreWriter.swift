@@ -45,13 +45,13 @@ final class StoreWriter: @unchecked Sendable {
         try queue.startThread(
             name: "keel-store-writer", stackSize: 1 << 22,
             open: { [self] () throws(StoreError) in
-                    do throws(StoreError) {
-                        try openDatabase()
-                    } catch {
-                        db = nil  // closed on this thread, which opened it
-                        throw error
-                    }
-                },
+                do throws(StoreError) {
+                    try openDatabase()
+                } catch {
+                    db = nil  // closed on this thread, which opened it
+                    throw error
+                }
+            },
             loop: { [self] in loop() })
     }
 
@@ -132,12 +132,13 @@ final class StoreWriter: @unchecked Sendable {
     /// Queues `body` for the writer thread and returns its result once it is committed.
     func submit<T: Sendable>(_ body: @escaping (StoreWriter) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            enqueue(Job(
-                execute: { writer in
-                    let value = try body(writer)
-                    return { continuation.resume(returning: value) }
-                },
-                fail: { continuation.resume(throwing: $0) }))
+            enqueue(
+                Job(
+                    execute: { writer in
+                        let value = try body(writer)
+                        return { continuation.resume(returning: value) }
+                    },
+                    fail: { continuation.resume(throwing: $0) }))
         }
     }
 

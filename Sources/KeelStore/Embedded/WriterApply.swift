@@ -88,7 +88,8 @@ extension StoreWriter {
     /// Writes the batch's documents; maintains unique keys in two phases (release every old key,
     /// then claim every new one), so the outcome depends on the batch's final state only.
     private func write(_ pending: [DocumentKey: Pending], db: SQLiteConnection) throws(StoreError) {
-        let upsert = try db.statement("""
+        let upsert = try db.statement(
+            """
             INSERT INTO docs(coll, id, body, expires) VALUES(?1, ?2, ?3, ?4)
             ON CONFLICT(coll, id) DO UPDATE SET body = excluded.body, expires = excluded.expires
             """)
@@ -138,9 +139,10 @@ extension StoreWriter {
             claim.bind(4, key.id)
             do {
                 try claim.run()
-            } catch where error.code == .duplicateKey {
+            } catch  where error.code == .duplicateKey {
                 let fields = spec.fields.map { "\($0.path)=\(DocumentPath.value(at: $0.path, in: document) ?? .null)" }.joined(separator: ", ")
-                throw StoreError(.duplicateKey, "unique index '\(spec.name)' on \(key.collection): '\(key.id)' has the same key (\(fields)) as another document")
+                throw StoreError(
+                    .duplicateKey, "unique index '\(spec.name)' on \(key.collection): '\(key.id)' has the same key (\(fields)) as another document")
             }
         }
     }
@@ -172,8 +174,11 @@ extension StoreWriter {
         try StoreQueries.checkpoint(db, projection: projection, generation: generation)
     }
 
-    private func storeCheckpoint(_ db: SQLiteConnection, _ projection: String, _ generation: String, _ checkpoint: ProjectionCheckpoint) throws(StoreError) {
-        let upsert = try db.statement("""
+    private func storeCheckpoint(_ db: SQLiteConnection, _ projection: String, _ generation: String, _ checkpoint: ProjectionCheckpoint)
+        throws(StoreError)
+    {
+        let upsert = try db.statement(
+            """
             INSERT INTO checkpoints(projection, generation, topic, partition, next_offset) VALUES(?1, ?2, ?3, ?4, ?5)
             ON CONFLICT(projection, generation, topic, partition) DO UPDATE SET next_offset = excluded.next_offset
             """)
