@@ -143,6 +143,17 @@ import Testing
         #expect(RFC3339.format(milliseconds: 951_782_400_000) == "2000-02-29T00:00:00.000Z")
     }
 
+    @Test func wholeMillisecondsSurviveTheDoubleRoundTrip() {
+        // Before 1970 a whole millisecond is a hair below itself as a Double; it must not floor to the one before.
+        #expect(RFC3339.parse("1969-12-31T23:59:59.999Z").map(RFC3339.milliseconds(of:)) == -1)
+        for milliseconds: Int64 in [-1, -999, -86_400_001, 1, 1_795_245_045_123] {
+            let text = RFC3339.format(milliseconds: milliseconds)
+            #expect(RFC3339.parse(text).map(RFC3339.milliseconds(of:)) == milliseconds, "\(text)")
+        }
+        // A fraction below the millisecond is still cut off, never rounded up.
+        #expect(RFC3339.parse("2026-11-21T07:10:45.1239Z").map(RFC3339.milliseconds(of:)) == 1_795_245_045_123)
+    }
+
     @Test func parsesOffsetsAndFractions() {
         #expect(RFC3339.parse("2026-11-21T07:10:45.123Z").map(RFC3339.milliseconds(of:)) == 1_795_245_045_123)
         #expect(RFC3339.parse("2026-11-21T08:10:45.123+01:00").map(RFC3339.milliseconds(of:)) == 1_795_245_045_123)

@@ -77,8 +77,14 @@ public enum RFC3339 {
     }
 
     /// Milliseconds since the epoch, rounded down.
+    ///
+    /// A `Date` holds seconds since 2001 as a `Double` (about 0.1 µs apart today), so a whole
+    /// number of milliseconds can come back a hair below itself: within a microsecond of a whole
+    /// millisecond, that millisecond is the answer, else the floor.
     public static func milliseconds(of date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let value = date.timeIntervalSince1970 * 1000
+        let nearest = value.rounded()
+        return Int64(abs(value - nearest) < 1e-3 ? nearest : value.rounded(.down))
     }
 
     public static func format(milliseconds: Int64) -> String {
