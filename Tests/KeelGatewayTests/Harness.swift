@@ -77,6 +77,16 @@ final class Harness: Sendable {
         return buildGateway(configuration: configuration, dependencies: dependencies, services: [access, operations] + services)
     }
 
+    /// Suspends a tenant the way Keel records it (the decider's events on `keel.tenants`; there is
+    /// no route for it yet) and waits until this gateway's directory has applied it.
+    func suspend(tenant id: String, reason: String = "unpaid") async throws {
+        let state = try #require(access.directory.tenant(id))
+        let events = try TenantDecider.decide(.suspend(tenantId: id, reason: reason), state: state)
+        let coordinates = try await log.produce(
+            events.map { OutgoingRecord($0.cloudEvent(source: "test", id: SystemIDs.uuidv7(), time: Date())) }, to: TenantEvent.topic)
+        #expect(await access.waitUntilApplied(coordinates))
+    }
+
     func advanceClock(by duration: Duration) {
         manualClock?.advance(by: duration)
     }

@@ -213,12 +213,7 @@ struct JWTTests {
             var unknown = TestClaims()
             unknown.tenant = "initech"
             expectProblem(try await client.call(.get, "/v1/audit", token: try await idp.token(unknown)), .forbidden, "forbidden")
-            // Suspend acme the way Keel records it, on the tenants topic.
-            let state = try #require(harness.access.directory.tenant("acme"))
-            let events = try TenantDecider.decide(.suspend(tenantId: "acme", reason: "unpaid"), state: state)
-            let coordinates = try await harness.log.produce(
-                events.map { OutgoingRecord($0.cloudEvent(source: "test", id: SystemIDs.uuidv7(), time: Date())) }, to: "keel.tenants")
-            #expect(await harness.access.waitUntilApplied(coordinates))
+            try await harness.suspend(tenant: "acme")
             expectProblem(try await client.call(.get, "/v1/audit", token: token), .forbidden, "forbidden")
             expectProblem(try await client.post(event: structuredEvent(id: "s"), token: token), .forbidden, "forbidden")
         }

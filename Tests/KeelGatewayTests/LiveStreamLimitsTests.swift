@@ -114,12 +114,7 @@ struct LiveStreamLimitsTests {
             #expect(streams[0].received.contains("was revoked"))
             #expect(!streams[1].received.contains("keel.closed") && !streams[2].received.contains("keel.closed"))
 
-            // Suspension, recorded on the tenants topic as Keel records it.
-            let state = try #require(harness.access.directory.tenant("globex"))
-            let events = try TenantDecider.decide(.suspend(tenantId: "globex", reason: "unpaid"), state: state)
-            let coordinates = try await harness.log.produce(
-                events.map { OutgoingRecord($0.cloudEvent(source: "test", id: SystemIDs.uuidv7(), time: Date())) }, to: "keel.tenants")
-            #expect(await harness.access.waitUntilApplied(coordinates))
+            try await harness.suspend(tenant: "globex")
             try await streams[2].wait(for: "closed on suspension", limit: .seconds(5)) { $0.contains("event: keel.closed") }
             #expect(streams[2].received.contains("suspended"))
 
