@@ -196,6 +196,12 @@ struct TenantIsolationTests {
             #expect(created.status == .created, "\(created.body.text)")
             #expect(try await client.call(.get, "/v1/tenants/acme/keys", token: tenantAdmin).status == .ok)
             #expect(try await client.call(.get, "/v1/audit", token: tenantAdmin).status == .ok)
+            // Projection status spans every tenant: a tenant's operator or admin may not read it.
+            let tenantOperator = try await client.createKey(tenant: "acme", roles: ["operator"])
+            for token in [tenantOperator, tenantAdmin] {
+                expectProblem(try await client.call(.get, "/v1/projections", token: token), .forbidden, "forbidden")
+            }
+            #expect(try await client.call(.get, "/v1/projections", token: adminKey).status == .ok)
             // The platform admin still does all of it.
             #expect(try await client.call(.get, "/v1/tenants", token: adminKey).status == .ok)
             #expect(try await client.call(.get, "/v1/tenants/globex", token: adminKey).status == .ok)

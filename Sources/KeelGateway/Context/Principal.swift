@@ -43,6 +43,16 @@ public struct Principal: Sendable, Hashable {
 
     public var isAdmin: Bool { roles.contains(.admin) }
 
+    /// Refuses (403) a tenant-confined caller for work that spans every tenant's data: projection
+    /// status, replays, dead letters.
+    public func requirePlatformScope(_ action: String) throws(Problem) {
+        if let tenant {
+            throw Problem.forbidden(
+                "\(action) acts on every tenant's data: it needs a platform-level credential (the bootstrap key, a key of the system tenant, a platform-admin JWT); this one belongs to tenant '\(tenant)'"
+            )
+        }
+    }
+
     /// A platform admin: may create and list tenants and act on any tenant.
     public var isPlatformAdmin: Bool { tenant == nil && roles.contains(.admin) }
 

@@ -136,12 +136,7 @@ struct ProjectionOperationsController {
     /// platform-level: 403 for a tenant-confined principal (before anything about projections is
     /// told), 503 without the service, 404 for an unknown projection.
     private func admit(_ context: GatewayContext) throws -> (ProjectionOperations, any Projector) {
-        let principal = try context.requirePrincipal()
-        if let tenant = principal.tenant {
-            throw Problem.forbidden(
-                "projection operations act on every tenant's data: they need a platform-level credential (the bootstrap key, a key of the system tenant, a platform-admin JWT); this one belongs to tenant '\(tenant)'"
-            )
-        }
+        try context.requirePrincipal().requirePlatformScope("a projection operation")
         guard let operations else {
             throw Problem(.unavailable, "projection operations are not enabled on this gateway")
         }

@@ -18,7 +18,9 @@ struct QueryController {
         routes.on(GatewayRoutes.getDocument) { request, context in try await getDocument(request, context) }
         routes.on(GatewayRoutes.activity) { request, context in try await activity(request, context) }
         routes.on(GatewayRoutes.audit) { request, context in try await audit(request, context) }
-        routes.on(GatewayRoutes.projectionStatus) { _, _ in
+        routes.on(GatewayRoutes.projectionStatus) { _, context in
+            // Lag and dead-letter counts are about every tenant's events.
+            try context.requirePrincipal().requirePlatformScope("projection status")
             var reports: [JSONValue] = []
             for projector in projectors {
                 reports.append(try await storeCall { try await ProjectionStatus.read(projector, log: log, store: store) }.json)
