@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import Synchronization
 
 /// How many live streams may be open at once on one gateway instance.
 public struct StreamLimits: Sendable, Hashable {
@@ -60,4 +61,24 @@ enum StreamCredentialCheck {
         }
         return nil
     }
+}
+
+/// One admitted live stream's place in the limits; given back exactly once, on `release()` or
+/// at the latest when the slot is dropped.
+final class StreamSlot: Sendable {
+    let hub: LiveHub
+    let id: UInt64
+    private let released = Atomic(false)
+
+    init(hub: LiveHub, id: UInt64) {
+        self.hub = hub
+        self.id = id
+    }
+
+    func release() {
+        guard !released.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        hub.release(id)
+    }
+
+    deinit { release() }
 }
