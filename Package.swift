@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "KeelLogEmbedded", targets: ["KeelLogEmbedded"]),
         .library(name: "KeelKafka", targets: ["KeelKafka"]),
         .library(name: "KeelStore", targets: ["KeelStore"]),
+        .library(name: "KeelStoreEmbedded", targets: ["KeelStoreEmbedded"]),
         .library(name: "KeelMongo", targets: ["KeelMongo"]),
         .library(name: "KeelRuntime", targets: ["KeelRuntime"]),
     ],
@@ -65,11 +66,21 @@ let package = Package(
             ]
         ),
 
-        // The ProjectionStore port and the embedded (SQLite) store.
+        // The ProjectionStore port and the pure document semantics its adapters share.
         .target(
             name: "KeelStore",
             dependencies: [
-                "KeelCore", "KeelSQLite",
+                "KeelCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The embedded (SQLite) store, an adapter of the port. Its own target so that roles cannot name it:
+        // only `keel` and the tests depend on it.
+        .target(
+            name: "KeelStoreEmbedded",
+            dependencies: [
+                "KeelCore", "KeelStore", "KeelSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -114,8 +125,8 @@ let package = Package(
         .executableTarget(
             name: "keel",
             dependencies: [
-                "KeelCore", "KeelLog", "KeelLogEmbedded", "KeelKafka", "KeelStore", "KeelMongo", "KeelRuntime",
-                "KeelGateway",
+                "KeelCore", "KeelLog", "KeelLogEmbedded", "KeelKafka", "KeelStore", "KeelStoreEmbedded", "KeelMongo",
+                "KeelRuntime", "KeelGateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -139,16 +150,20 @@ let package = Package(
             dependencies: ["KeelCore", "KeelLog", "KeelLogEmbedded", "KeelKafka", "KeelTestSupport"]
         ),
         .testTarget(name: "KeelCLITests", dependencies: ["KeelCore", "KeelTestSupport"]),
-        .testTarget(name: "KeelStoreTests", dependencies: ["KeelCore", "KeelStore", "KeelSQLite", "KeelTestSupport"]),
+        .testTarget(
+            name: "KeelStoreTests",
+            dependencies: ["KeelCore", "KeelStore", "KeelStoreEmbedded", "KeelSQLite", "KeelTestSupport"]
+        ),
         .testTarget(name: "KeelMongoTests", dependencies: ["KeelCore", "KeelStore", "KeelMongo", "KeelTestSupport"]),
         .testTarget(
             name: "ProjectionStoreConformanceTests",
-            dependencies: ["KeelCore", "KeelStore", "KeelMongo", "KeelTestSupport"]
+            dependencies: ["KeelCore", "KeelStore", "KeelStoreEmbedded", "KeelMongo", "KeelTestSupport"]
         ),
         .testTarget(
             name: "KeelGatewayTests",
             dependencies: [
-                "KeelCore", "KeelLog", "KeelLogEmbedded", "KeelStore", "KeelRuntime", "KeelGateway", "KeelTestSupport",
+                "KeelCore", "KeelLog", "KeelLogEmbedded", "KeelStore", "KeelStoreEmbedded", "KeelRuntime", "KeelGateway",
+                "KeelTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -160,8 +175,8 @@ let package = Package(
         .testTarget(
             name: "KeelRuntimeTests",
             dependencies: [
-                "KeelCore", "KeelLog", "KeelLogEmbedded", "KeelKafka", "KeelStore", "KeelMongo", "KeelRuntime",
-                "KeelTestSupport",
+                "KeelCore", "KeelLog", "KeelLogEmbedded", "KeelKafka", "KeelStore", "KeelStoreEmbedded", "KeelMongo",
+                "KeelRuntime", "KeelTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

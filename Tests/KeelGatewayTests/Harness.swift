@@ -8,6 +8,7 @@ import KeelLog
 import KeelLogEmbedded
 import KeelRuntime
 import KeelStore
+import KeelStoreEmbedded
 import KeelTestSupport
 import Logging
 import NIOCore

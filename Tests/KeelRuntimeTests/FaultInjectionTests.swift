@@ -3,6 +3,7 @@ import KeelCore
 import KeelLog
 import KeelRuntime
 import KeelStore
+import KeelStoreEmbedded
 import KeelTestSupport
 import Testing
 

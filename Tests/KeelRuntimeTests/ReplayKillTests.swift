@@ -2,6 +2,7 @@ import Foundation
 import KeelCore
 import KeelRuntime
 import KeelStore
+import KeelStoreEmbedded
 import KeelTestSupport
 import Testing
 

@@ -4,6 +4,7 @@ import KeelLog
 import KeelLogEmbedded
 import KeelRuntime
 import KeelStore
+import KeelStoreEmbedded
 import KeelTestSupport
 import Logging
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import KeelCore
 import KeelStore
+import KeelStoreEmbedded
 import KeelTestSupport
 import Testing
 

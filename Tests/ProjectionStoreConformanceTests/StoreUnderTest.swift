@@ -2,6 +2,7 @@ import Foundation
 import KeelCore
 import KeelMongo
 import KeelStore
+import KeelStoreEmbedded
 import KeelTestSupport
 import Logging
 import Testing

@@ -8,6 +8,7 @@ import KeelLog
 import KeelLogEmbedded
 import KeelRuntime
 import KeelStore
+import KeelStoreEmbedded
 import Logging
 import NIOCore
 import ServiceLifecycle

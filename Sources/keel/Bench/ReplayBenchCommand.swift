@@ -6,6 +6,7 @@ import KeelLogEmbedded
 import KeelMongo
 import KeelRuntime
 import KeelStore
+import KeelStoreEmbedded
 
 /// `keel bench replay`: rebuild `activity` from N events with `Replayer`, on the embedded store
 /// (target ≥ 150,000 events/s) and, with `--mongo`, on MongoDB as a ratio to plain bulk upserts of

@@ -3,6 +3,7 @@ import Foundation
 import KeelLog
 import KeelMongo
 import KeelStore
+import KeelStoreEmbedded
 import Logging
 
 /// `--store embedded:DIR | mongodb://…` (env KEEL_STORE, default `embedded:./.keel/store`).

@@ -1,4 +1,5 @@
 import KeelCore
+import KeelStore
 
 /// The read side, run on reader threads (each on its own connection). Every read is one
 /// SELECT, hence one WAL snapshot: a read never sees half of a batch or of a promote.

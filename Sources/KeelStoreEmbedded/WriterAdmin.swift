@@ -1,4 +1,5 @@
 import KeelCore
+import KeelStore
 
 /// Index declarations, generation swaps and TTL purges on the writer thread. Each runs in the
 /// job's savepoint, so a failure leaves nothing behind.

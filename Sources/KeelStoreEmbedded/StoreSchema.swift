@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelStore
 
 /// The embedded store's tables and the few encodings it keeps in them.
 ///

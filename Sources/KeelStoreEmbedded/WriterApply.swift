@@ -1,4 +1,5 @@
 import KeelCore
+import KeelStore
 
 /// `apply` on the writer thread.
 ///

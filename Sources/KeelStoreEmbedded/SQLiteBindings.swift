@@ -1,4 +1,5 @@
 import KeelSQLite
+import KeelStore
 
 // The embedded store's view of the shared SQLite layer: the same types, throwing `StoreError`.
 typealias SQLiteConnection = KeelSQLite.SQLiteConnection<StoreError>

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import KeelCore
 import KeelSQLite
+import KeelStore
 import Logging
 import Synchronization
 

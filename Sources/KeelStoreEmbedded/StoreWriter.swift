@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import KeelCore
 import KeelSQLite
+import KeelStore
 import Logging
 
 /// The one thread that writes the store's database.
