@@ -22,7 +22,7 @@ struct AccessController {
     func register(on routes: RouteRegistrar) {
         routes.on(GatewayRoutes.createTenant) { request, context in try await createTenant(request, context) }
         routes.on(GatewayRoutes.listTenants) { _, context in
-            try Self.requirePlatformAdmin(context.requirePrincipal(), "list tenants")
+            try context.requirePrincipal().requirePlatformScope("listing tenants")
             return .json(.object(["tenants": .array(access.directory.tenants.map(Self.json))]))
         }
         routes.on(GatewayRoutes.getTenant) { _, context in
@@ -45,7 +45,7 @@ struct AccessController {
 
     func createTenant(_ request: Request, _ context: GatewayContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        try Self.requirePlatformAdmin(principal, "create tenants")
+        try principal.requirePlatformScope("creating a tenant")
         let body = try await Self.jsonBody(request)
         try Self.rejectUnknownMembers(of: body, allowed: ["tenantId", "name", "plan"])
         guard let tenantID = body["tenantId"]?.stringValue else { throw Problem.badRequest("tenantId (string) is required", field: "tenantId") }
@@ -216,15 +216,6 @@ struct AccessController {
         _ = try principal.actingTenant(requested: id)
         guard access.directory.tenant(id) != nil else { throw Problem.notFound("no tenant '\(id)'") }
         return id
-    }
-
-    /// Tenant routes are the platform's: a tenant admin (the `admin` role inside one tenant)
-    /// manages its own keys and data, never other tenants nor tenant creation.
-    static func requirePlatformAdmin(_ principal: Principal, _ action: String) throws(Problem) {
-        guard principal.isPlatformAdmin else {
-            throw Problem.forbidden(
-                "only a platform admin may \(action); this credential is confined to tenant '\(principal.tenant ?? "?")'")
-        }
     }
 
     static func decided<T>(_ body: () throws(AccessError) -> T) throws(Problem) -> T {

@@ -43,8 +43,9 @@ public struct Principal: Sendable, Hashable {
 
     public var isAdmin: Bool { roles.contains(.admin) }
 
-    /// Refuses (403) a tenant-confined caller for work that spans every tenant's data: projection
-    /// status, replays, dead letters.
+    /// Refuses (403) a tenant-confined caller for work that spans every tenant's data: tenants,
+    /// projection status, replays, dead letters. (The route's permission check comes first: with
+    /// it, a caller without a tenant and with `admin` is a platform admin; a tenant admin is not.)
     public func requirePlatformScope(_ action: String) throws(Problem) {
         if let tenant {
             throw Problem.forbidden(
@@ -52,9 +53,6 @@ public struct Principal: Sendable, Hashable {
             )
         }
     }
-
-    /// A platform admin: may create and list tenants and act on any tenant.
-    public var isPlatformAdmin: Bool { tenant == nil && roles.contains(.admin) }
 
     /// A stable name for logs, audit records and rate-limit buckets.
     public var subject: String {
