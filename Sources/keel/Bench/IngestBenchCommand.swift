@@ -61,11 +61,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
                 target: target, mode: mode, requests: requests + other.requests, events: events + other.events,
                 seconds: seconds + other.seconds, latencies: latencies + other.latencies, failures: failures + other.failures)
         }
-        func percentile(_ p: Double) -> Double {
-            guard !latencies.isEmpty else { return 0 }
-            let sorted = latencies.sorted()
-            return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-        }
+        func percentile(_ p: Double) -> Double { latencies.percentile(p) }
     }
 
     func validate() throws {
@@ -112,7 +108,7 @@ struct IngestBenchCommand: AsyncParsableCommand {
             clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connections
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
             do {
-                let token = try await Self.producerKey(client: client, port: gatewayPort, adminKey: adminKey)
+                let token = try await BenchSetup.key(client: client, port: gatewayPort, adminKey: adminKey, roles: ["producer"])
                 let targets = gatewayOnly ? [("gateway", gatewayPort)] : [("bare", barePort), ("gateway", gatewayPort)]
                 // The targets take turns, `rounds` slices each, so that a change in the machine's
                 // speed during the run (other tenants of the host) weighs on both alike.
@@ -258,23 +254,6 @@ struct IngestBenchCommand: AsyncParsableCommand {
 
     static func event(id: String, sequence: Int) -> String {
         #"{"specversion":"1.0","id":"\#(id)","source":"bench","type":"com.example.bench.tick","subject":"s\#(sequence % 64)","data":{"n":\#(sequence),"payload":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}"#
-    }
-
-    static func producerKey(client: HTTPClient, port: Int, adminKey: String) async throws -> String {
-        func post(_ path: String, _ body: String) async throws -> JSONValue {
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-            request.method = .POST
-            request.headers.add(name: "Authorization", value: "Bearer \(adminKey)")
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-            let response = try await client.execute(request, timeout: .seconds(30))
-            let bytes = try await response.body.collect(upTo: 1 << 20)
-            return (try? JSONValue.parse(Array(bytes.readableBytesView))) ?? .null
-        }
-        _ = try await post("/v1/tenants", #"{"tenantId":"bench","name":"Bench"}"#)
-        let key = try await post("/v1/tenants/bench/keys", #"{"name":"bench","roles":["producer"]}"#)
-        guard let secret = key["secret"]?.stringValue else { throw CLIFailure.runtime("could not create a bench key: \(key.jsonString)") }
-        return secret
     }
 
     /// The reference: a Hummingbird server whose `POST /v1/events` reads the body and answers 202

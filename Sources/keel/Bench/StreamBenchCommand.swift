@@ -37,11 +37,7 @@ struct StreamBenchCommand: AsyncParsableCommand {
         var connectSeconds: Double
 
         var deliveryRate: Double { seconds > 0 ? Double(deliveries) / seconds : 0 }
-        func percentile(_ p: Double) -> Double {
-            guard !latenciesMs.isEmpty else { return 0 }
-            let sorted = latenciesMs.sorted()
-            return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-        }
+        func percentile(_ p: Double) -> Double { latenciesMs.percentile(p) }
     }
 
     func run() async throws {
@@ -51,7 +47,8 @@ struct StreamBenchCommand: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let recorder = DeliveryRecorder()
         do {
-            let token = try await server.readerKey()
+            let token = try await BenchSetup.key(
+                client: HTTPClient.shared, port: server.port, adminKey: server.adminKey, roles: ["producer", "reader"])
             let single = try await measure(subscribers: 1, server: server, token: token, group: group, recorder: recorder)
             let many = try await measure(subscribers: subscribers, server: server, token: token, group: group, recorder: recorder)
             let rss = server.memory()

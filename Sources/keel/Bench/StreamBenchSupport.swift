@@ -90,26 +90,14 @@ final class StreamBenchServer: Sendable {
         return (kilobytes("VmRSS:"), kilobytes("VmHWM:"))
     }
 
-    private func call(_ method: HTTPMethod, _ path: String, token: String, body: String) async throws -> (UInt, String) {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.method = method
+    private func post(event: String, token: String) async throws -> (UInt, String) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/events")
+        request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.headers.add(name: "Content-Type", value: path == "/v1/events" ? "application/cloudevents+json" : "application/json")
-        request.body = .bytes(ByteBuffer(string: body))
+        request.headers.add(name: "Content-Type", value: "application/cloudevents+json")
+        request.body = .bytes(ByteBuffer(string: event))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         return (response.status.code, String(buffer: try await response.body.collect(upTo: 1 << 20)))
-    }
-
-    /// A tenant and a key that produces and reads.
-    func readerKey() async throws -> String {
-        let (tenantStatus, tenantBody) = try await call(.POST, "/v1/tenants", token: adminKey, body: #"{"tenantId":"bench","name":"Bench"}"#)
-        guard tenantStatus == 201 else { throw CLIFailure.runtime("creating the bench tenant: \(tenantStatus) \(tenantBody)") }
-        let (status, body) = try await call(
-            .POST, "/v1/tenants/bench/keys", token: adminKey, body: #"{"name":"bench","roles":["producer","reader"]}"#)
-        guard status == 201, let secret = (try? JSONValue.parse(Array(body.utf8)))?["secret"]?.stringValue else {
-            throw CLIFailure.runtime("creating the bench key: \(status) \(body)")
-        }
-        return secret
     }
 
     /// Posts `rate` events per second for `seconds`, each carrying its send time; returns how many.
@@ -124,7 +112,7 @@ final class StreamBenchServer: Sendable {
             let sent = DispatchTime.now().uptimeNanoseconds
             let event =
                 #"{"specversion":"1.0","id":"bench-\#(UUID().uuidString)-\#(index)","source":"bench","type":"com.keel.bench.tick","data":{"t":\#(sent)}}"#
-            let (status, body) = try await call(.POST, "/v1/events", token: token, body: event)
+            let (status, body) = try await post(event: event, token: token)
             guard status == 202 else { throw CLIFailure.runtime("producing: \(status) \(body)") }
         }
         return count
