@@ -14,6 +14,9 @@ let package = Package(
         .library(name: "KeelStoreEmbedded", targets: ["KeelStoreEmbedded"]),
         .library(name: "KeelMongo", targets: ["KeelMongo"]),
         .library(name: "KeelRuntime", targets: ["KeelRuntime"]),
+        .library(name: "KeelExpressions", targets: ["KeelExpressions"]),
+        .library(name: "KeelWorkflow", targets: ["KeelWorkflow"]),
+        .library(name: "KeelExecutor", targets: ["KeelExecutor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -105,11 +108,31 @@ let package = Package(
             ]
         ),
 
+        // JMESPath, Keel's one expression language (conditions, filters, transforms). Pure.
+        .target(name: "KeelExpressions", dependencies: ["KeelCore"]),
+
+        // Workflows as values: definitions (Keel's format and Linq's), validation, templates, conditions,
+        // and the run decider (`decide`/`evolve`). Pure: no I/O, no clock, no randomness.
+        .target(name: "KeelWorkflow", dependencies: ["KeelCore", "KeelExpressions"]),
+
+        // The `executor` and `scheduler` roles: runs owned through the consumer group, step kinds with side
+        // effects (HTTP, emit), durable timers, the secret store.
+        .target(
+            name: "KeelExecutor",
+            dependencies: [
+                "KeelCore", "KeelLog", "KeelStore", "KeelRuntime", "KeelExpressions", "KeelWorkflow",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // The HTTP front door: ingest, access (tenants, keys, JWT), rate limits, queries, live streams.
         .target(
             name: "KeelGateway",
             dependencies: [
-                "KeelCore", "KeelLog", "KeelStore", "KeelRuntime",
+                "KeelCore", "KeelLog", "KeelStore", "KeelRuntime", "KeelWorkflow", "KeelExecutor",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -126,7 +149,7 @@ let package = Package(
             name: "keel",
             dependencies: [
                 "KeelCore", "KeelLog", "KeelLogEmbedded", "KeelKafka", "KeelStore", "KeelStoreEmbedded", "KeelMongo",
-                "KeelRuntime", "KeelGateway",
+                "KeelRuntime", "KeelGateway", "KeelWorkflow", "KeelExecutor",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -143,6 +166,17 @@ let package = Package(
             path: "Tests/KeelTestSupport"
         ),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
+        .testTarget(name: "KeelExpressionsTests", dependencies: ["KeelCore", "KeelExpressions"]),
+        .testTarget(name: "KeelWorkflowTests", dependencies: ["KeelCore", "KeelExpressions", "KeelWorkflow"]),
+        .testTarget(
+            name: "KeelExecutorTests",
+            dependencies: [
+                "KeelCore", "KeelLog", "KeelLogEmbedded", "KeelStore", "KeelStoreEmbedded", "KeelRuntime",
+                "KeelWorkflow", "KeelExecutor", "KeelTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "KeelLogTests", dependencies: ["KeelCore", "KeelLog", "KeelLogEmbedded", "KeelTestSupport"]),
         .testTarget(name: "KeelKafkaTests", dependencies: ["KeelCore", "KeelLog", "KeelKafka", "KeelTestSupport"]),
         .testTarget(

@@ -1,0 +1,1 @@
+// KeelExecutor: see Package.swift for what this module is for.

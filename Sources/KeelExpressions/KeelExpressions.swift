@@ -1,0 +1,1 @@
+// KeelExpressions: see Package.swift for what this module is for.

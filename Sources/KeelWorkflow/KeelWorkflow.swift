@@ -1,0 +1,1 @@
+// KeelWorkflow: see Package.swift for what this module is for.
