@@ -102,7 +102,7 @@ let package = Package(
         .target(
             name: "KeelRuntime",
             dependencies: [
-                "KeelCore", "KeelLog", "KeelStore",
+                "KeelCore", "KeelLog", "KeelStore", "KeelWorkflow",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -197,7 +197,7 @@ let package = Package(
             name: "KeelGatewayTests",
             dependencies: [
                 "KeelCore", "KeelLog", "KeelLogEmbedded", "KeelStore", "KeelStoreEmbedded", "KeelRuntime", "KeelGateway",
-                "KeelTestSupport",
+                "KeelWorkflow", "KeelExecutor", "KeelTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import KeelCore
+import KeelExecutor
 import KeelLog
 import KeelStore
 import Logging
@@ -49,10 +50,17 @@ public struct GatewayDependencies: Sendable {
     /// Replays and dead-letter requests for operators (`/v1/projections/{name}/replays`, …); it
     /// must run too (a `Service`). Without it those routes answer 503.
     public var operations: ProjectionOperations?
+    /// The workflow definitions (`/v1/workflows…`); it must run too (a `Service`). Without it those
+    /// routes answer 503.
+    public var workflows: WorkflowRegistry?
+    /// Run starts and controls (`/v1/workflows/{id}/runs`, `/v1/runs/{id}/{action}`); without it
+    /// those routes answer 503.
+    public var runRequests: RunRequests?
 
     public init(
         log: any EventLog, store: any ProjectionStore, catalog: TopicCatalog, projectors: [any Projector], access: AccessService,
-        operations: ProjectionOperations? = nil, metrics: GatewayMetrics = GatewayMetrics(), jwt: JWTVerifier? = nil,
+        operations: ProjectionOperations? = nil, workflows: WorkflowRegistry? = nil, runRequests: RunRequests? = nil,
+        metrics: GatewayMetrics = GatewayMetrics(), jwt: JWTVerifier? = nil,
         rateLimitClock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds },
         authClock: @escaping @Sendable () -> Date = Date.init, logger: Logger
     ) {
@@ -62,6 +70,8 @@ public struct GatewayDependencies: Sendable {
         self.projectors = projectors
         self.access = access
         self.operations = operations
+        self.workflows = workflows
+        self.runRequests = runRequests
         self.metrics = metrics
         self.jwt = jwt
         self.rateLimitClock = rateLimitClock
@@ -102,6 +112,8 @@ public func buildGatewayRouters(
     ).register(on: routes)
     QueryController(store: dependencies.store, log: dependencies.log, projectors: dependencies.projectors).register(on: routes)
     ProjectionOperationsController(operations: dependencies.operations, log: dependencies.log, store: dependencies.store).register(on: routes)
+    WorkflowController(registry: dependencies.workflows, runs: dependencies.runRequests, store: dependencies.store, log: dependencies.log)
+        .register(on: routes)
     let webSocketRouter = Router(context: GatewayContext.self)
     // One reader per topic for every live subscriber of this instance; it runs as a service.
     let liveHub = LiveHub(

@@ -1,21 +1,24 @@
 import KeelCore
+import KeelWorkflow
 
 /// The projections Keel ships, by name: what `keel serve --roles projector`, `keel replay` and
 /// `keel projections status` know about.
 public enum StandardProjections {
     public static let names = [
         ActivityProjector.projectionName, AuditProjector.projectionName, KeysProjector.projectionName,
-        IngestDedupeProjector.projectionName,
+        IngestDedupeProjector.projectionName, RunsProjector.projectionName, StepsProjector.projectionName,
     ]
 
     /// The projectors, configured from the catalog. The collections tenants read (`activity`,
     /// `keys`) follow only the catalog's tenant-readable topics, so an internal topic
     /// (`keel.tenants`, `keel.apikeys`, `keel.deadletter`, …) never reaches them; `audit` reads
-    /// `keel.audit` and is served per tenant; `dedupe` follows the topics producers may write.
+    /// `keel.audit` and is served per tenant; `dedupe` follows the topics producers may write;
+    /// `runs` and `steps` fold `keel.workflow.runs`.
     public static func all(catalog: TopicCatalog) -> [any Projector] {
         [
             ActivityProjector(topics: ActivityProjector.defaultTopics(in: catalog)), AuditProjector(),
             KeysProjector(topics: catalog.tenantReadableTopics), IngestDedupeProjector(topics: catalog.producerWritableTopics),
+            RunsProjector(), StepsProjector(),
         ]
     }
 

@@ -21,8 +21,8 @@ struct SeededGenerator: RandomNumberGenerator {
 @Suite struct RoleTests {
     @Test func rolesGrantTheirPermissions() {
         #expect(Role.admin.permissions == Set(Permission.allCases))
-        #expect(Role.operator.permissions == [.operate, .query])
-        #expect(Role.producer.permissions == [.ingest])
+        #expect(Role.operator.permissions == [.operate, .query, .manageWorkflows, .controlRuns])
+        #expect(Role.producer.permissions == [.ingest, .startRuns])
         #expect(Role.reader.permissions == [.query, .subscribe])
         #expect(Role.permissions(of: [Role]()) == [])
         for role in Role.allCases {

@@ -76,7 +76,7 @@ import Testing
         #expect(events == [expected])
         let state = try #require(events.reduce(nil, ApiKeyDecider.evolve))
         #expect(state.roles == [.producer, .reader])
-        #expect(state.permissions == [.ingest, .query, .subscribe])
+        #expect(state.permissions == [.ingest, .startRuns, .query, .subscribe])
         #expect(!state.revoked && state.previousHash == nil)
         // Dates are at wire precision already, so the JSON trip changes nothing.
         #expect(state.expiresAt == RFC3339.parse(RFC3339.format(expires)))

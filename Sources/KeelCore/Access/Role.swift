@@ -12,6 +12,12 @@ public enum Permission: String, Sendable, Hashable, CaseIterable {
     case subscribe
     /// Run operational actions (replays, dead-letter redrives, status).
     case operate
+    /// Register, roll back and delete workflow definitions.
+    case manageWorkflows
+    /// Start workflow runs.
+    case startRuns
+    /// Cancel, terminate, pause, resume and retry workflow runs.
+    case controlRuns
 }
 
 /// A named bundle of permissions carried by API keys and tokens.
@@ -35,8 +41,8 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
     public var permissions: Set<Permission> {
         switch self {
         case .admin: Set(Permission.allCases)
-        case .operator: [.operate, .query]
-        case .producer: [.ingest]
+        case .operator: [.operate, .query, .manageWorkflows, .controlRuns]
+        case .producer: [.ingest, .startRuns]
         case .reader: [.query, .subscribe]
         }
     }
@@ -46,8 +52,8 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
     public func grants(_ permission: Permission) -> Bool {
         switch self {
         case .admin: true
-        case .operator: permission == .operate || permission == .query
-        case .producer: permission == .ingest
+        case .operator: permission == .operate || permission == .query || permission == .manageWorkflows || permission == .controlRuns
+        case .producer: permission == .ingest || permission == .startRuns
         case .reader: permission == .query || permission == .subscribe
         }
     }

@@ -233,8 +233,8 @@ struct AccessController {
         }
     }
 
-    static func jsonBody(_ request: Request, allowEmpty: Bool = false) async throws -> JSONValue {
-        let buffer = try await request.body(limit: 64 * 1024)
+    static func jsonBody(_ request: Request, allowEmpty: Bool = false, limit: Int = 64 * 1024) async throws -> JSONValue {
+        let buffer = try await request.body(limit: limit)
         if buffer.readableBytes == 0, allowEmpty { return .object([:]) }
         if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
             throw Problem(.unsupportedMediaType, "send application/json, got \(type)")

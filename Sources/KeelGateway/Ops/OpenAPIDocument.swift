@@ -75,6 +75,12 @@ public enum OpenAPIDocument {
                 "content": .object([Problem.mediaType: .object(["schema": .object(["$ref": .string("#/components/schemas/Problem")])])]),
             ]),
         ]
+        for status in route.otherSuccesses {
+            responses[String(status.code)] = .object([
+                "description": .string(status.reasonPhrase),
+                "content": .object([route.successMediaType: .object(["schema": .object([:])])]),
+            ])
+        }
         if route.permission != nil {
             responses["401"] = .object(["description": .string("No or bad credential."), "content": problemContent])
             responses["403"] = .object(["description": .string("The credential lacks the permission."), "content": problemContent])

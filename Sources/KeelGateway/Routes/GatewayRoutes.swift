@@ -186,6 +186,9 @@ public enum GatewayRoutes {
         ingest, createTenant, listTenants, getTenant, createKey, listKeys, revokeKey, rotateKey, listDocuments, getDocument,
         activity, audit, subscribe, stream, projectionStatus, healthz, readyz, metrics, openAPI, startReplay, getReplay,
         listDeadLetters, redriveDeadLetter, skipDeadLetter, redriveAllDeadLetters,
+        // Workflows and runs (Workflows/WorkflowRoutes.swift).
+        registerWorkflow, listWorkflows, getWorkflow, listWorkflowVersions, rollbackWorkflow, deleteWorkflow, startRun, listRuns,
+        getRun, getRunHistory, cancelRun, terminateRun, pauseRun, resumeRun, retryRun,
     ]
 
     static let liveQuery: [RouteSpec.QueryParameter] = [

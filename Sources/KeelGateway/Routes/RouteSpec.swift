@@ -49,6 +49,9 @@ public struct RouteSpec: Sendable, Hashable {
     public var query: [QueryParameter]
     /// The success status and what it returns, for the OpenAPI document.
     public var success: HTTPResponse.Status
+    /// Other success statuses the route may answer with, documented like `success` (a run start
+    /// with `?wait` answers 200 when the run ended in time, else 202).
+    public var otherSuccesses: [HTTPResponse.Status]
     public var successMediaType: String
     /// A JSON Schema of the request body, when the route takes one.
     public var requestSchema: JSONValue?
@@ -60,7 +63,8 @@ public struct RouteSpec: Sendable, Hashable {
 
     public init(
         _ method: HTTPRequest.Method, _ path: String, operationID: String, summary: String, permission: Permission?,
-        query: [QueryParameter] = [], success: HTTPResponse.Status = .ok, successMediaType: String = "application/json",
+        query: [QueryParameter] = [], success: HTTPResponse.Status = .ok, otherSuccesses: [HTTPResponse.Status] = [],
+        successMediaType: String = "application/json",
         requestSchema: JSONValue? = nil, requestMediaTypes: [String] = ["application/json"], requestSchemas: [String: JSONValue] = [:],
         links: [Link] = []
     ) {
@@ -71,6 +75,7 @@ public struct RouteSpec: Sendable, Hashable {
         self.permission = permission
         self.query = query
         self.success = success
+        self.otherSuccesses = otherSuccesses
         self.successMediaType = successMediaType
         self.requestSchema = requestSchema
         self.requestMediaTypes = requestMediaTypes
