@@ -31,11 +31,13 @@ public final class EmbeddedProjectionStore: ProjectionStore {
     private let closed = Atomic<Bool>(false)
 
     /// Opens (in writer mode: creates) the store in `directory`.
+    /// Async because the database opens on the writer's thread (in writer mode) while the caller
+    /// suspends: no thread blocks waiting for it.
     ///
     /// Throws `StoreError` `.locked` when another writer holds the directory, `.invalidRequest`
     /// when the path is not a directory or holds something that is not a Keel store, and
     /// `.unavailable` when it cannot be created, read or found.
-    public init(directory: String, options: EmbeddedStoreOptions = .init(), logger: Logger) throws {
+    public init(directory: String, options: EmbeddedStoreOptions = .init(), logger: Logger) async throws {
         let directory = URL(fileURLWithPath: directory).standardizedFileURL.path
         self.directory = directory
         self.options = options
@@ -64,7 +66,7 @@ public final class EmbeddedProjectionStore: ProjectionStore {
                 directory: directory, name: StoreSchema.lockName,
                 readOnlyHint: "open the store read-only (EmbeddedStoreOptions(mode: .readOnly))", as: StoreError.self)
             do {
-                writer = try StoreWriter(databasePath: databasePath, options: options, logger: logger)
+                writer = try await StoreWriter(databasePath: databasePath, options: options, logger: logger)
             } catch {
                 WriterLock.release(lockFD)
                 throw Self.openFailure(directory, error)

@@ -39,11 +39,12 @@ final class StoreWriter: @unchecked Sendable {
     let logger: Logger
 
     /// Starts the thread, which opens (or creates) the database; throws what opening reported.
-    init(databasePath: String, options: EmbeddedStoreOptions, logger: Logger) throws {
+    /// Suspends (blocks no thread) while the database opens.
+    init(databasePath: String, options: EmbeddedStoreOptions, logger: Logger) async throws {
         self.databasePath = databasePath
         self.options = options
         self.logger = logger
-        try queue.startThread(
+        try await queue.start(
             name: "keel-store-writer", stackSize: 1 << 22,
             open: { [self] () throws(StoreError) in
                 do throws(StoreError) {
