@@ -145,13 +145,16 @@ public final class EmbeddedProjectionStore: ProjectionStore {
         let now = StoreSchema.nowMs()
         let physical = target.physicalName(collection)
         let lookUp = { @Sendable (db: SQLiteConnection) throws(StoreError) -> [String: Document] in
+            // Whether the collection is a keyed set changes only with its generation (a promote),
+            // and each statement below reads one snapshot whichever layout it probes.
+            let keyedSet = try StoreQueries.keyedSetLayout(db, collection: physical) != nil
             if ids.count == 1 {  // one statement is its own snapshot
-                return try StoreQueries.find(db, collection: physical, id: ids[0], now: now).map { [ids[0]: $0] } ?? [:]
+                return try StoreQueries.find(db, collection: physical, id: ids[0], now: now, keyedSet: keyedSet).map { [ids[0]: $0] } ?? [:]
             }
             return try db.readTransaction { () throws(StoreError) -> [String: Document] in
                 var found: [String: Document] = [:]
                 for id in ids where found[id] == nil {
-                    if let document = try StoreQueries.find(db, collection: physical, id: id, now: now) {
+                    if let document = try StoreQueries.find(db, collection: physical, id: id, now: now, keyedSet: keyedSet) {
                         found[id] = document
                     }
                 }

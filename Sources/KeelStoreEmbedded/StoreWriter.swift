@@ -33,6 +33,8 @@ final class StoreWriter: @unchecked Sendable {
     var indexCache: [String: CollectionIndexes] = [:]
     /// (projection, generation) pairs known to be in `generations`.
     var knownGenerations: Set<CollectionSet> = []
+    /// Which collections are keyed sets, and their buckets (`WriterKeyedSets.swift`).
+    var keyedSets = KeyedSetCache()
 
     let databasePath: String
     let options: EmbeddedStoreOptions
@@ -126,6 +128,7 @@ final class StoreWriter: @unchecked Sendable {
     func forgetCaches() {
         indexCache.removeAll()
         knownGenerations.removeAll()
+        keyedSets = KeyedSetCache()
     }
 
     // MARK: Submitting
