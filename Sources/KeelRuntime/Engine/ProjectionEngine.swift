@@ -64,6 +64,15 @@ final class ProjectionEngine {
 
     var label: String { "projector \(target)" }
 
+    /// Declares the projector's keyed sets in the engine's generation, before its first batch.
+    func declareKeyedSets() async throws {
+        for spec in projector.keyedSets {
+            try await backoff.run("\(label): declaring the keyed set \(spec.collection)", logger: logger) {
+                try await self.store.declareKeyedSet(self.target, spec)
+            }
+        }
+    }
+
     /// Reloads the blocked keys from the store (the store is authoritative).
     func loadDeadLetters() async throws {
         let entries = try await backoff.run("\(label): reading dead letters", logger: logger) {
