@@ -1,4 +1,4 @@
-import Dispatch
+import KeelCore
 import KeelLog
 import Logging
 import Synchronization
@@ -6,11 +6,11 @@ import Synchronization
 /// An `EventConsumer` over its own librdkafka consumer.
 ///
 /// Threads: every poll of librdkafka — and therefore the rebalance callback, which librdkafka runs
-/// inside it — happens on `queue`, a serial Dispatch queue owned by this consumer (never the cooperative
-/// pool). `poll(timeout:)` hands one request to that queue, which polls in slices of ≤ 50 ms (so cancellation
-/// and close are prompt) and gathers up to `maxBatchSize` records. `commit`, `committed`, `seek` and
-/// `assignment` are thread-safe in librdkafka and run on `RDBlockingExecutor.shared`, so they never wait
-/// behind a long poll.
+/// inside it — happens on `queue`, this consumer's own one-thread `BlockingExecutor` (never the
+/// cooperative pool), one job at a time in submission order. `poll(timeout:)` hands one request to that
+/// thread, which polls in slices of ≤ 50 ms (so cancellation and close are prompt) and gathers up to
+/// `maxBatchSize` records. `commit`, `committed`, `seek` and `assignment` are thread-safe in librdkafka
+/// and run on `RDBlocking.shared`, so they never wait behind a long poll.
 ///
 /// Rebalances (cooperative-sticky): newly assigned partitions are positioned per `StartPosition` and
 /// `incremental_assign`ed inside the callback, then surfaced as `.assigned`. Revoked partitions are surfaced
@@ -31,7 +31,8 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
     let logger: Logger
     let groupID: String?
     let requestTimeoutMs: Int32
-    let queue = DispatchQueue(label: "keel.kafka.consumer")
+    /// The consumer's thread; shut down by `close()` (or `deinit`).
+    let queue: BlockingExecutor
     private(set) var client: RDKafkaClient!
 
     /// Held while records are taken from librdkafka and buffered, while they are handed out, and
@@ -81,6 +82,8 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         try config.apply(log.consumerDefaults(groupID: effectiveGroup, autoOffsetReset: reset))
         try config.apply(log.properties)
         try config.apply(log.consumerProperties)
+        // Started last before `self` is complete: from here on a failure goes through `deinit`.
+        queue = RDBlocking.consumerThread()
         let context = RDClientContext(
             logger: logger,
             rebalance: { [weak self] rebalance in
@@ -95,13 +98,14 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
             fetcher?.close()
             client?.destroy()
         }
+        queue.shutdown()
     }
 
     /// Checks the topics, then subscribes (group) or assigns (explicit partitions).
     func start() async throws {
         let client = self.client!
         let timeoutMs = requestTimeoutMs
-        let topics = try await RDBlockingExecutor.shared.run { try client.allTopics(timeoutMs: timeoutMs) }
+        let topics = try await RDBlocking.shared.run { try client.allTopics(timeoutMs: timeoutMs) }
         switch configuration.subscription {
         case .group(_, let names):
             guard !names.isEmpty else { throw EventLogError(.invalidArgument, "a group subscription needs at least one topic") }
@@ -126,11 +130,10 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         }
     }
 
-    /// Runs `body` on the consumer's queue.
+    /// Runs `body` on the consumer's thread. Not cancellable: like the poll itself, which watches
+    /// its own cancellation flag, queued work runs (a cancelled poll returns what it has, or nil).
     private func onQueue<T: Sendable>(_ body: @escaping @Sendable (KafkaConsumer) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body(self) }) }
-        }
+        try await queue.run(cancellable: false) { try body(self) }
     }
 
     // MARK: Positions
@@ -397,7 +400,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
             throw EventLogError(.invalidArgument, "this consumer has no group to commit to (set commitGroup)")
         }
         let client = self.client!
-        try await RDBlockingExecutor.shared.run {
+        try await RDBlocking.shared.run {
             let list = RDKafkaTopicPartitionList(capacity: offsets.count)
             for o in offsets { list.add(o.topicPartition, offset: o.offset) }
             try client.consumer.commit(list)
@@ -411,7 +414,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         guard groupID != nil else { return [:] }
         let client = self.client!
         let timeoutMs = requestTimeoutMs
-        return try await RDBlockingExecutor.shared.run {
+        return try await RDBlocking.shared.run {
             let list = RDKafkaTopicPartitionList(partitions)
             try client.consumer.committed(list, timeoutMs: timeoutMs)
             if let error = list.firstError("committed offset of") { throw error }
@@ -444,7 +447,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
     private func seekOnce(_ partition: TopicPartition, to position: StartPosition) async throws -> RDKafkaError? {
         let client = self.client!
         let timeoutMs = requestTimeoutMs
-        return try await RDBlockingExecutor.shared.run { [self] in
+        return try await RDBlocking.shared.run { [self] in
             let list = RDKafkaTopicPartitionList([partition])
             var start = position
             if case .committed(let fallback) = position {
@@ -489,7 +492,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
         try checkOpen()
         let client = self.client!
         let revoking = shared.withLock { $0.revoking }
-        return try await RDBlockingExecutor.shared.run {
+        return try await RDBlocking.shared.run {
             try client.consumer.assignment().filter { !revoking.contains($0) }.sorted()
         }
     }
@@ -506,6 +509,7 @@ final class KafkaConsumer: EventConsumer, @unchecked Sendable {
             return !s.closed
         }
         guard first else { return }
+        defer { queue.shutdown() }  // its thread exits once the close below has run
         try await onQueue { consumer in
             consumer.closing = true
             consumer.completeDeferredUnassign()

@@ -59,7 +59,7 @@ public final class KafkaEventLog: EventLog {
         let servers = configuration.bootstrapServers
         let timeoutText = RDKafka.format(configuration.connectTimeout)
         do {
-            let topics = try await RDBlockingExecutor.shared.run { try client.allTopics(timeoutMs: timeoutMs) }
+            let topics = try await RDBlocking.shared.run { try client.allTopics(timeoutMs: timeoutMs) }
             logger.debug(
                 "connected to Kafka",
                 metadata: ["servers": "\(servers)", "librdkafka": "\(RDKafka.runtimeVersion)", "topics": "\(topics.count)"])
@@ -158,7 +158,7 @@ public final class KafkaEventLog: EventLog {
         if !refresh, let entry = state.withLock({ $0.topics[topic] }) { return entry }
         let client = self.client
         let timeoutMs = RDKafka.milliseconds(configuration.requestTimeout)
-        let topics = try await RDBlockingExecutor.shared.run { try client.allTopics(timeoutMs: timeoutMs) }
+        let topics = try await RDBlocking.shared.run { try client.allTopics(timeoutMs: timeoutMs) }
         guard let metadata = topics[topic] else {
             state.withLock { _ = $0.topics.removeValue(forKey: topic).map { s in s } }
             throw EventLogError(.unknownTopic, "topic \(topic) does not exist on \(description)")
@@ -203,7 +203,7 @@ public final class KafkaEventLog: EventLog {
         try checkOpen()
         let client = self.client
         let timeoutMs = RDKafka.milliseconds(configuration.requestTimeout)
-        let created = try await RDBlockingExecutor.shared.run { try client.admin.createTopic(spec, timeoutMs: timeoutMs) }
+        let created = try await RDBlocking.shared.run { try client.admin.createTopic(spec, timeoutMs: timeoutMs) }
         if created { logger.debug("created topic", metadata: ["topic": "\(spec.name)", "partitions": "\(spec.partitions)"]) }
         return created
     }
@@ -213,7 +213,7 @@ public final class KafkaEventLog: EventLog {
         let client = self.client
         let timeoutMs = RDKafka.milliseconds(configuration.requestTimeout)
         let logger = self.logger
-        return try await RDBlockingExecutor.shared.run { () throws -> TopicDescription? in
+        return try await RDBlocking.shared.run { () throws -> TopicDescription? in
             guard let metadata = try client.allTopics(timeoutMs: timeoutMs)[name] else { return nil }
             var config: [String: String] = [:]
             do {
@@ -230,7 +230,7 @@ public final class KafkaEventLog: EventLog {
         try checkOpen()
         let client = self.client
         let timeoutMs = RDKafka.milliseconds(configuration.requestTimeout)
-        let topics = try await RDBlockingExecutor.shared.run { try client.allTopics(timeoutMs: timeoutMs) }
+        let topics = try await RDBlocking.shared.run { try client.allTopics(timeoutMs: timeoutMs) }
         return topics.keys.filter { !$0.hasPrefix("__") }.sorted()
     }
 
@@ -241,7 +241,7 @@ public final class KafkaEventLog: EventLog {
         }
         let client = self.client
         let timeoutMs = RDKafka.milliseconds(configuration.requestTimeout)
-        return try await RDBlockingExecutor.shared.run { () throws -> Bool in
+        return try await RDBlocking.shared.run { () throws -> Bool in
             // DeleteTopics on a missing topic: some brokers answer UNKNOWN_TOPIC_OR_PART, check first anyway.
             guard try client.allTopics(timeoutMs: timeoutMs)[name] != nil else { return false }
             return try client.admin.deleteTopic(name, timeoutMs: timeoutMs)
@@ -253,7 +253,7 @@ public final class KafkaEventLog: EventLog {
         let entry = try await topicEntry(topic, refresh: true)
         let client = self.client
         let timeoutMs = RDKafka.milliseconds(configuration.requestTimeout)
-        return try await RDBlockingExecutor.shared.run {
+        return try await RDBlocking.shared.run {
             try RDOffsets.forTimestamp(client, topic: topic, partitions: entry.partitions, timestampMs: timestampMs, timeoutMs: timeoutMs)
         }
     }
@@ -294,7 +294,7 @@ public final class KafkaEventLog: EventLog {
         }
         let logger = self.logger
         // Not cancellable: the poll thread and the handle must go even when shutdown's task is cancelled.
-        _ = try? await RDBlockingExecutor.shared.run(cancellable: false) {
+        _ = try? await RDBlocking.shared.run(cancellable: false) {
             let rd = client.producer
             if flushMs > 0, !rd.flush(timeoutMs: flushMs) {
                 logger.warning(

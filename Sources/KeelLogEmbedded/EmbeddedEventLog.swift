@@ -33,11 +33,13 @@ public final class EmbeddedEventLog: EventLog {
     private let closed = Atomic<Bool>(false)
 
     /// Opens (in writer mode: creates) the log in `directory`.
+    /// Async because the database opens on the writer's thread (in writer mode) while the caller
+    /// suspends: no thread blocks waiting for it.
     ///
     /// Throws `EventLogError` `.locked` when another writer holds the directory, `.invalidArgument`
     /// when the path is not a directory or holds something that is not a Keel log, and
     /// `.unreachable` when it cannot be created, read or found.
-    public init(directory: String, options: EmbeddedLogOptions = .init(), logger: Logger) throws {
+    public init(directory: String, options: EmbeddedLogOptions = .init(), logger: Logger) async throws {
         let directory = URL(fileURLWithPath: directory).standardizedFileURL.path
         self.directory = directory
         self.options = options
@@ -72,7 +74,7 @@ public final class EmbeddedEventLog: EventLog {
                 let ends = PartitionEnds()
                 let recent = RecentRecords(
                     maxRecords: options.recentRecordsPerPartition, maxBytes: options.recentBytesPerPartition, maxRecordBytes: 64 * 1024)
-                writer = try LogWriter(
+                writer = try await LogWriter(
                     databasePath: databasePath, notifyPath: "\(directory)/\(Storage.notifyName)",
                     options: options, notifier: notifier, ends: ends, recent: recent, logger: logger)
                 self.ends = ends

@@ -89,10 +89,11 @@ final class LogWriter: @unchecked Sendable {
     let logger: Logger
 
     /// Starts the thread, which opens (or creates) the database; throws what opening reported.
+    /// Suspends (blocks no thread) while the database opens.
     init(
         databasePath: String, notifyPath: String, options: EmbeddedLogOptions, notifier: ChangeNotifier, ends: PartitionEnds,
         recent: RecentRecords, logger: Logger
-    ) throws {
+    ) async throws {
         self.databasePath = databasePath
         self.options = options
         self.notifier = notifier
@@ -102,7 +103,7 @@ final class LogWriter: @unchecked Sendable {
         notifyFD = open(notifyPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
 
         do throws(EventLogError) {
-            try queue.startThread(
+            try await queue.start(
                 name: "keel-log-writer", stackSize: 1 << 21,
                 open: { [self] () throws(EventLogError) in
                     do throws(EventLogError) {

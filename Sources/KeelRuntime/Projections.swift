@@ -12,12 +12,15 @@ public enum StandardProjections {
     /// The projectors, configured from the catalog. The collections tenants read (`activity`,
     /// `keys`) follow only the catalog's tenant-readable topics, so an internal topic
     /// (`keel.tenants`, `keel.apikeys`, `keel.deadletter`, …) never reaches them; `audit` reads
-    /// `keel.audit` and is served per tenant; `dedupe` follows the topics producers may write;
-    /// `runs` and `steps` fold `keel.workflow.runs`.
-    public static func all(catalog: TopicCatalog) -> [any Projector] {
+    /// `keel.audit` and is served per tenant; `dedupe` follows the topics producers may write and
+    /// remembers each identity for `dedupeRetentionSeconds`; `runs` and `steps` fold `keel.workflow.runs`.
+    public static func all(
+        catalog: TopicCatalog, dedupeRetentionSeconds: Int = IngestDedupeProjector.defaultRetentionSeconds
+    ) -> [any Projector] {
         [
             ActivityProjector(topics: ActivityProjector.defaultTopics(in: catalog)), AuditProjector(),
-            KeysProjector(topics: catalog.tenantReadableTopics), IngestDedupeProjector(topics: catalog.producerWritableTopics),
+            KeysProjector(topics: catalog.tenantReadableTopics),
+            IngestDedupeProjector(topics: catalog.producerWritableTopics, retentionSeconds: dedupeRetentionSeconds),
             RunsProjector(), StepsProjector(),
         ]
     }

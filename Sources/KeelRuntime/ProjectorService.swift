@@ -68,6 +68,7 @@ public final class ProjectorService: Service {
             projector: projector, upcasters: upcasters, log: log, store: store, target: .live(projector.name), mode: .live,
             backoff: backoff, decoder: configuration.decoder, logger: logger)
         try await ensureDeadLetterIndex(backoff)
+        try await engine.declareKeyedSets()
         try await engine.loadDeadLetters()
         let consumer = try await backoff.run("\(engine.label): joining \(Self.group(of: projector.name))", logger: logger) {
             try await self.log.makeConsumer(

@@ -2,8 +2,8 @@ import CSQLite
 
 /// A thin, allocation-conscious wrapper over one SQLite connection, throwing `Failure`.
 ///
-/// Not thread-safe: every connection is owned by exactly one thread (a writer thread or one
-/// reader thread) for its whole life, which is why it is not `Sendable`.
+/// Not thread-safe: a connection is used by one thread at a time (the writer's thread, or
+/// whichever reader checked it out), which is why it is not `Sendable`.
 package final class SQLiteConnection<Failure: SQLiteFailure> {
     package let handle: OpaquePointer
     package let path: String

@@ -1,7 +1,9 @@
 import Foundation
+import KeelCore
 
 /// The hand-over between callers and one writer thread: any thread enqueues jobs; the writer
-/// thread takes *all* pending jobs at once (so it can commit them in one transaction) and waits
+/// thread (a one-thread `BlockingExecutor`, so the writer's connection stays on one thread)
+/// takes *all* pending jobs at once (so it can commit them in one transaction) and waits
 /// at most until its next periodic deadline.
 ///
 /// Guarantees: jobs are taken in enqueue order; once `stop()` was asked, no job is accepted and
@@ -17,35 +19,28 @@ package final class WriterJobQueue<Job>: @unchecked Sendable {
 
     package init() {}
 
-    /// Starts the writer thread: `open` runs on it first and its error, if any, is thrown here
-    /// (the thread then ends and the queue refuses work); otherwise `loop` runs on the thread,
-    /// which must call `markExited()` last.
-    package func startThread<Failure: Error>(
+    /// Starts the writer thread (a one-thread `BlockingExecutor`): `open` runs on it first and its
+    /// error, if any, is thrown here (the thread then ends and the queue refuses work); otherwise
+    /// `loop` runs next on the same thread, which must call `markExited()` last. The caller
+    /// suspends while `open` runs; no thread blocks waiting for it.
+    package func start<Failure: Error>(
         name: String, stackSize: Int,
         open: @escaping @Sendable () throws(Failure) -> Void,
         loop: @escaping @Sendable () -> Void
-    ) throws(Failure) {
-        // The opening result crosses from the writer thread to this one exactly once, ordered
-        // by the semaphore.
-        let opened = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var openError: Failure?
-        let thread = Thread { [self] in
-            do throws(Failure) {
-                try open()
-            } catch {
-                openError = error
-                markExited()
-                opened.signal()
-                return
-            }
-            opened.signal()
-            loop()
+    ) async throws(Failure) {
+        let thread = BlockingExecutor(name: name, threadCount: 1, queueLimit: 2, stackSize: stackSize)
+        // Refuses further work at once: the thread runs `open` and `loop`, then exits.
+        defer { thread.shutdown() }
+        do {
+            // Not cancellable: once asked to open, the writer opens (or reports why it could not).
+            try await thread.run(cancellable: false) { () throws -> Void in try open() }
+        } catch {
+            markExited()
+            // `open`'s own error; the executor, fresh and with room, refuses nothing.
+            throw error as! Failure
         }
-        thread.name = name
-        thread.stackSize = stackSize
-        thread.start()
-        opened.wait()
-        if let openError { throw openError }
+        // One thread, FIFO: `loop` runs next, on the thread that ran `open`.
+        try! thread.execute(loop)
     }
 
     /// Writer thread: waits for jobs, a stop request, or `deadline` (when given). Returns every

@@ -31,11 +31,13 @@ public final class EmbeddedProjectionStore: ProjectionStore {
     private let closed = Atomic<Bool>(false)
 
     /// Opens (in writer mode: creates) the store in `directory`.
+    /// Async because the database opens on the writer's thread (in writer mode) while the caller
+    /// suspends: no thread blocks waiting for it.
     ///
     /// Throws `StoreError` `.locked` when another writer holds the directory, `.invalidRequest`
     /// when the path is not a directory or holds something that is not a Keel store, and
     /// `.unavailable` when it cannot be created, read or found.
-    public init(directory: String, options: EmbeddedStoreOptions = .init(), logger: Logger) throws {
+    public init(directory: String, options: EmbeddedStoreOptions = .init(), logger: Logger) async throws {
         let directory = URL(fileURLWithPath: directory).standardizedFileURL.path
         self.directory = directory
         self.options = options
@@ -64,7 +66,7 @@ public final class EmbeddedProjectionStore: ProjectionStore {
                 directory: directory, name: StoreSchema.lockName,
                 readOnlyHint: "open the store read-only (EmbeddedStoreOptions(mode: .readOnly))", as: StoreError.self)
             do {
-                writer = try StoreWriter(databasePath: databasePath, options: options, logger: logger)
+                writer = try await StoreWriter(databasePath: databasePath, options: options, logger: logger)
             } catch {
                 WriterLock.release(lockFD)
                 throw Self.openFailure(directory, error)
@@ -145,13 +147,16 @@ public final class EmbeddedProjectionStore: ProjectionStore {
         let now = StoreSchema.nowMs()
         let physical = target.physicalName(collection)
         let lookUp = { @Sendable (db: SQLiteConnection) throws(StoreError) -> [String: Document] in
+            // Whether the collection is a keyed set changes only with its generation (a promote),
+            // and each statement below reads one snapshot whichever layout it probes.
+            let keyedSet = try StoreQueries.keyedSetLayout(db, collection: physical) != nil
             if ids.count == 1 {  // one statement is its own snapshot
-                return try StoreQueries.find(db, collection: physical, id: ids[0], now: now).map { [ids[0]: $0] } ?? [:]
+                return try StoreQueries.find(db, collection: physical, id: ids[0], now: now, keyedSet: keyedSet).map { [ids[0]: $0] } ?? [:]
             }
             return try db.readTransaction { () throws(StoreError) -> [String: Document] in
                 var found: [String: Document] = [:]
                 for id in ids where found[id] == nil {
-                    if let document = try StoreQueries.find(db, collection: physical, id: id, now: now) {
+                    if let document = try StoreQueries.find(db, collection: physical, id: id, now: now, keyedSet: keyedSet) {
                         found[id] = document
                     }
                 }

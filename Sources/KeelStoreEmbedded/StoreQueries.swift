@@ -35,7 +35,10 @@ enum StoreQueries {
         return result
     }
 
-    static func find(_ db: SQLiteConnection, collection: String, id: String, now: Int64) throws(StoreError) -> Document? {
+    /// A document by id; `keyedSet`: the collection is a keyed set (`keyedSetLayout`), whose
+    /// entries are not in `docs`.
+    static func find(_ db: SQLiteConnection, collection: String, id: String, now: Int64, keyedSet: Bool) throws(StoreError) -> Document? {
+        if keyedSet { return try findKeyed(db, collection: collection, id: id, now: now) }
         let select = try db.statement("SELECT body FROM docs WHERE coll = ?1 AND \(visible) AND id = ?3")
         select.bind(1, collection)
         select.bind(2, now)
@@ -51,6 +54,9 @@ enum StoreQueries {
         _ db: SQLiteConnection, collection: String, now: Int64, afterID: String? = nil,
         _ body: (Document) throws(StoreError) -> Bool
     ) throws(StoreError) {
+        if try keyedSetLayout(db, collection: collection) != nil {
+            return try scanKeyed(db, collection: collection, now: now, afterID: afterID, body)
+        }
         let sql =
             afterID == nil
             ? "SELECT body FROM docs WHERE coll = ?1 AND \(visible) ORDER BY id"
@@ -99,6 +105,9 @@ enum StoreQueries {
 
     static func count(_ db: SQLiteConnection, collection: String, filter: [FieldFilter], now: Int64) throws(StoreError) -> Int {
         try DocumentMatcher.validate(filter)
+        if filter.isEmpty, try keyedSetLayout(db, collection: collection) != nil {
+            return try countKeyed(db, collection: collection, now: now)
+        }
         if filter.isEmpty {
             let select = try db.statement("SELECT count(*) FROM docs WHERE coll = ?1 AND \(visible)")
             select.bind(1, collection)
@@ -123,7 +132,7 @@ enum StoreQueries {
         return evaluator.rows()
     }
 
-    private static func decode(_ statement: SQLiteStatement, _ column: Int32) throws(StoreError) -> Document {
+    static func decode(_ statement: SQLiteStatement, _ column: Int32) throws(StoreError) -> Document {
         try statement.withBytes(column) { (bytes) throws(StoreError) -> Document in
             try DocumentCodec.decodeDocument(bytes ?? UnsafeRawBufferPointer(start: nil, count: 0))
         }

@@ -9,6 +9,9 @@ import KeelStore
 ///   TTL index expires the document.
 /// - `uniq(coll, idx, key, id)`: the keys of unique indexes; the primary key enforces uniqueness.
 /// - `indexes(coll, name, spec)`: declared indexes.
+/// - `keyed_sets(coll, time_field, retention_ms, bucket_ms)`, `kset(coll, bucket, id, expires, body)`
+///   and `kset_buckets(coll, bucket, expires)`: the collections declared keyed sets and their
+///   entries, clustered by time bucket (`KeyedSetLayout`); such a collection has no `docs` rows.
 /// - `generations(projection, generation)` (`''` = live) and
 ///   `checkpoints(projection, generation, topic, partition, next_offset)`.
 enum StoreSchema {
@@ -29,6 +32,12 @@ enum StoreSchema {
         CREATE INDEX IF NOT EXISTS uniq_doc ON uniq(coll, id);
         CREATE TABLE IF NOT EXISTS indexes(coll TEXT NOT NULL, name TEXT NOT NULL, spec BLOB NOT NULL,
             PRIMARY KEY(coll, name)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS keyed_sets(coll TEXT PRIMARY KEY, time_field TEXT NOT NULL, retention_ms INTEGER NOT NULL,
+            bucket_ms INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS kset(coll TEXT NOT NULL, bucket INTEGER NOT NULL, id TEXT NOT NULL, expires INTEGER NOT NULL,
+            body BLOB NOT NULL, PRIMARY KEY(coll, bucket, id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS kset_buckets(coll TEXT NOT NULL, bucket INTEGER NOT NULL, expires INTEGER NOT NULL,
+            PRIMARY KEY(coll, bucket)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS generations(projection TEXT NOT NULL, generation TEXT NOT NULL,
             PRIMARY KEY(projection, generation)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS checkpoints(projection TEXT NOT NULL, generation TEXT NOT NULL, topic TEXT NOT NULL,
@@ -50,6 +59,10 @@ enum StoreSchema {
             throw StoreError(.invalidRequest, "\(db.path) has format '\(found ?? "none")', this build reads '\(Self.format)'")
         }
     }
+
+    /// The tables whose rows belong to one physical collection (`coll`): promote moves them, drop
+    /// deletes them.
+    static let collectionTables = ["docs", "uniq", "indexes", "keyed_sets", "kset", "kset_buckets"]
 
     static func generationColumn(_ target: CollectionSet) -> String { target.generation ?? live }
 

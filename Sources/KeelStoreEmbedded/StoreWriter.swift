@@ -33,17 +33,20 @@ final class StoreWriter: @unchecked Sendable {
     var indexCache: [String: CollectionIndexes] = [:]
     /// (projection, generation) pairs known to be in `generations`.
     var knownGenerations: Set<CollectionSet> = []
+    /// Which collections are keyed sets, and their buckets (`WriterKeyedSets.swift`).
+    var keyedSets = KeyedSetCache()
 
     let databasePath: String
     let options: EmbeddedStoreOptions
     let logger: Logger
 
     /// Starts the thread, which opens (or creates) the database; throws what opening reported.
-    init(databasePath: String, options: EmbeddedStoreOptions, logger: Logger) throws {
+    /// Suspends (blocks no thread) while the database opens.
+    init(databasePath: String, options: EmbeddedStoreOptions, logger: Logger) async throws {
         self.databasePath = databasePath
         self.options = options
         self.logger = logger
-        try queue.startThread(
+        try await queue.start(
             name: "keel-store-writer", stackSize: 1 << 22,
             open: { [self] () throws(StoreError) in
                 do throws(StoreError) {
@@ -126,6 +129,7 @@ final class StoreWriter: @unchecked Sendable {
     func forgetCaches() {
         indexCache.removeAll()
         knownGenerations.removeAll()
+        keyedSets = KeyedSetCache()
     }
 
     // MARK: Submitting

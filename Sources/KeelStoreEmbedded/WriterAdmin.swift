@@ -75,7 +75,7 @@ extension StoreWriter {
         let live = CollectionSet.live(shadow.projection)
         try drop(live, collections: collections)
         for collection in collections {
-            for table in ["docs", "uniq", "indexes"] {
+            for table in StoreSchema.collectionTables {
                 let move = try db.statement("UPDATE \(table) SET coll = ?1 WHERE coll = ?2")
                 move.bind(1, live.physicalName(collection))
                 move.bind(2, shadow.physicalName(collection))
@@ -99,7 +99,7 @@ extension StoreWriter {
     func drop(_ target: CollectionSet, collections: [String]) throws(StoreError) {
         let db = try requireDB()
         for collection in collections {
-            for table in ["docs", "uniq", "indexes"] {
+            for table in StoreSchema.collectionTables {
                 let delete = try db.statement("DELETE FROM \(table) WHERE coll = ?1")
                 delete.bind(1, target.physicalName(collection))
                 try delete.run()
@@ -114,7 +114,8 @@ extension StoreWriter {
         forgetCaches()
     }
 
-    /// Deletes documents whose TTL expiry is at or before `nowMs` (with their unique keys).
+    /// Deletes documents whose TTL expiry is at or before `nowMs` (with their unique keys), and
+    /// the keyed sets' buckets whose entries have all expired.
     func purgeExpired(nowMs: Int64) throws(StoreError) -> Int {
         let db = try requireDB()
         let keys = try db.statement("DELETE FROM uniq WHERE (coll, id) IN (SELECT coll, id FROM docs WHERE expires <= ?1)")
@@ -123,7 +124,7 @@ extension StoreWriter {
         let docs = try db.statement("DELETE FROM docs WHERE expires <= ?1")
         docs.bind(1, nowMs)
         try docs.run()
-        let removed = db.changes
+        let removed = db.changes + (try pruneKeyedSets(nowMs: nowMs))
         if removed > 0 { logger.debug("embedded store TTL removed \(removed) documents") }
         return removed
     }

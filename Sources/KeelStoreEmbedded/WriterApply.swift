@@ -6,8 +6,9 @@ import KeelStore
 /// Each touched document is read once per batch into memory, every change of the batch is
 /// evaluated there (`DocumentUpdater`), and each document is written once at the end, so a
 /// batch of thousands of counter updates on a few hundred documents costs a few hundred
-/// point reads and writes. Any error throws out of the job, and the writer rolls the job's
-/// savepoint back: nothing of the batch, nor its checkpoint, is stored.
+/// point reads and writes. Changes to keyed sets skip all that: each is one insert into the
+/// collection's newest time bucket (`WriterKeyedSets.swift`). Any error throws out of the job,
+/// and the writer rolls the job's savepoint back: nothing of the batch, nor its checkpoint, is stored.
 extension StoreWriter {
     /// A document as the batch sees it.
     struct Pending {
@@ -33,18 +34,24 @@ extension StoreWriter {
         try register(batch.target)
 
         let now = StoreSchema.nowMs()
-        var physical: [String: String] = [:]
+        var physical: [String: (name: String, keyedSet: KeyedSetLayout?)] = [:]
         var pending: [DocumentKey: Pending] = [:]
         pending.reserveCapacity(min(batch.changes.count, 4096))
         let load = try db.statement("SELECT body, expires FROM docs WHERE coll = ?1 AND id = ?2")
         for change in batch.changes {
             let collection: String
+            let keyedSet: KeyedSetLayout?
             if let known = physical[change.collection] {
-                collection = known
+                (collection, keyedSet) = known
             } else {
                 guard !change.collection.isEmpty else { throw StoreError(.invalidRequest, "a change of '\(change.id)' names no collection") }
                 collection = batch.target.physicalName(change.collection)
-                physical[change.collection] = collection
+                keyedSet = try keyedSetLayout(collection)
+                physical[change.collection] = (collection, keyedSet)
+            }
+            if let keyedSet {
+                try insertKeyed(change, into: collection, keyedSet, now: now)
+                continue
             }
             let key = DocumentKey(collection: collection, id: change.id)
             if let index = pending.index(forKey: key) {

@@ -67,7 +67,7 @@ func withLog(_ kind: LogUnderTest, _ body: (any EventLog) async throws -> Void) 
     case .embedded:
         let directory = try TemporaryDirectory(prefix: "keel-conformance")
         defer { directory.remove() }
-        let log = try EmbeddedEventLog(directory: directory.path, logger: logger)
+        let log = try await EmbeddedEventLog(directory: directory.path, logger: logger)
         try await run(log, body)
     case .kafka:
         switch TestServers.kafka() {

@@ -18,6 +18,9 @@ import Testing
         #expect(projector.collections == ["accepted"])
         #expect(projector.topics == ["keel.external"])
         #expect(projector.version == 1)
+        // A keyed set: first occurrences, kept for the gateway's default window from the log timestamp.
+        #expect(projector.keyedSets == [KeyedSetSpec(collection: "accepted", timeField: "acceptedAt", retentionSeconds: 7 * 86_400)])
+        #expect(IngestDedupeProjector(topics: [], retentionSeconds: 60).keyedSets.first?.retentionSeconds == 60)
     }
 
     @Test func recordsTheFirstAcceptanceWithSetOnInsertOnly() throws {

@@ -46,8 +46,8 @@ final class Harness: Sendable {
         self.manualClock = manualClock ? ManualClock() : nil
         let directory = try directory ?? TemporaryDirectory(prefix: "keel-gateway")
         self.directory = directory
-        log = try EmbeddedEventLog(directory: "\(directory.path)/log", logger: quietLogger())
-        store = try EmbeddedProjectionStore(directory: "\(directory.path)/store", logger: quietLogger())
+        log = try await EmbeddedEventLog(directory: "\(directory.path)/log", logger: quietLogger())
+        store = try await EmbeddedProjectionStore(directory: "\(directory.path)/store", logger: quietLogger())
         for topic in catalog.topics where try await log.describeTopic(topic.name) == nil {
             _ = try await log.createTopic(TopicSpec(name: topic.name, partitions: topic.partitions))
         }

@@ -21,5 +21,14 @@ struct IngestResultTests {
             #expect(direct == result.json.serialized())
             #expect((try? JSONValue.parse(direct)) == result.json)
         }
+        for batch in [results, [], [results[0]]] {
+            var direct: [UInt8] = []
+            IngestResult.appendBatchJSON(batch, to: &direct)
+            let object = JSONValue.object([
+                "accepted": .int(Int64(batch.filter { !$0.duplicate }.count)), "duplicates": .int(Int64(batch.filter(\.duplicate).count)),
+                "events": .array(batch.map(\.json)),
+            ])
+            #expect(direct == object.serialized())
+        }
     }
 }

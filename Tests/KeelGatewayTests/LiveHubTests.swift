@@ -51,7 +51,7 @@ struct LiveHubTests {
     func catchUpJoinsTheFeedWithoutGapOrDuplicate() async throws {
         let directory = try TemporaryDirectory(prefix: "keel-hub")
         defer { directory.remove() }
-        let log = try EmbeddedEventLog(directory: "\(directory.path)/log", logger: quietLogger())
+        let log = try await EmbeddedEventLog(directory: "\(directory.path)/log", logger: quietLogger())
         _ = try await log.createTopic(TopicSpec(name: "keel.external", partitions: 3))
         let hub = LiveHub(
             log: log, configuration: SubscriptionConfiguration(), access: AccessService(log: log, logger: quietLogger()), logger: quietLogger())

@@ -67,7 +67,7 @@ struct EmbeddedStorageTests {
     func durableAcrossReopen() async throws {
         let directory = try TemporaryDirectory(prefix: "keel-embedded")
         defer { directory.remove() }
-        let first = try EmbeddedEventLog(directory: directory.path, logger: quietLogger())
+        let first = try await EmbeddedEventLog(directory: directory.path, logger: quietLogger())
         _ = try await first.createTopic(TopicSpec(name: "durable", partitions: 2, config: ["retention.ms": "-1", "x.custom": "kept"]))
         _ = try await first.produce((0..<100).map { OutgoingRecord(key: bytes("k\($0)"), value: bytes("v\($0)")) }, to: "durable")
         let consumer = try await first.makeConsumer(.init(subscription: .partitions([TopicPartition("durable", 0)], commitGroup: "g")))
@@ -77,7 +77,7 @@ struct EmbeddedStorageTests {
         _ = await expectCode(.closed) { _ = try await first.listTopics() }
         _ = await expectCode(.closed) { try await consumer.commit([]) }
 
-        let second = try EmbeddedEventLog(directory: directory.path, logger: quietLogger())
+        let second = try await EmbeddedEventLog(directory: directory.path, logger: quietLogger())
         let description = try #require(try await second.describeTopic("durable"))
         #expect(description.partitions == 2)
         #expect(description.config == ["retention.ms": "-1", "x.custom": "kept"])
@@ -92,7 +92,7 @@ struct EmbeddedStorageTests {
         try await second.shutdown()
 
         // With no writer running, a read-only instance still reads everything.
-        let reader = try EmbeddedEventLog(directory: directory.path, options: .init(mode: .readOnly), logger: quietLogger())
+        let reader = try await EmbeddedEventLog(directory: directory.path, options: .init(mode: .readOnly), logger: quietLogger())
         #expect(try await readAll(reader, "durable", partitions: 2, count: 102).count == 102)
         try await reader.shutdown()
     }
@@ -193,11 +193,11 @@ struct EmbeddedProcessTests {
     @Test("a second writer is refused with .locked naming the holder's pid; the lock is released on shutdown")
     func writerLock() async throws {
         try await withEmbeddedLog { log, path in
-            let error = await expectCode(.locked) { _ = try EmbeddedEventLog(directory: path, logger: quietLogger()) }
+            let error = await expectCode(.locked) { _ = try await EmbeddedEventLog(directory: path, logger: quietLogger()) }
             #expect(error?.message.contains("pid \(getpid())") == true, "\(String(describing: error))")
             #expect(error?.message.contains(path) == true)
             try await log.shutdown()
-            let again = try EmbeddedEventLog(directory: path, logger: quietLogger())
+            let again = try await EmbeddedEventLog(directory: path, logger: quietLogger())
             try await again.shutdown()
         }
     }
@@ -208,24 +208,24 @@ struct EmbeddedProcessTests {
         defer { directory.remove() }
         let file = "\(directory.path)/plain-file"
         _ = FileManager.default.createFile(atPath: file, contents: Data("hello".utf8))
-        let notDirectory = await expectCode(.invalidArgument) { _ = try EmbeddedEventLog(directory: file, logger: quietLogger()) }
+        let notDirectory = await expectCode(.invalidArgument) { _ = try await EmbeddedEventLog(directory: file, logger: quietLogger()) }
         #expect(notDirectory?.message.contains(file) == true)
         #expect(notDirectory?.message.contains("not a directory") == true)
 
         let corrupt = "\(directory.path)/corrupt"
         try FileManager.default.createDirectory(atPath: corrupt, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: "\(corrupt)/log.db", contents: Data(repeating: 0x5a, count: 8192))
-        let corruptError = await expectCode(.invalidArgument) { _ = try EmbeddedEventLog(directory: corrupt, logger: quietLogger()) }
+        let corruptError = await expectCode(.invalidArgument) { _ = try await EmbeddedEventLog(directory: corrupt, logger: quietLogger()) }
         #expect(corruptError?.message.contains(corrupt) == true, "\(String(describing: corruptError))")
         #expect(corruptError?.message.contains("not a database") == true, "\(String(describing: corruptError))")
         // The failed writer released its lock.
         _ = FileManager.default.createFile(atPath: "\(corrupt)/log.db", contents: Data())
-        let recovered = try EmbeddedEventLog(directory: corrupt, logger: quietLogger())
+        let recovered = try await EmbeddedEventLog(directory: corrupt, logger: quietLogger())
         try await recovered.shutdown()
 
         let missing = "\(directory.path)/missing"
         let missingError = await expectCode(.unreachable) {
-            _ = try EmbeddedEventLog(directory: missing, options: .init(mode: .readOnly), logger: quietLogger())
+            _ = try await EmbeddedEventLog(directory: missing, options: .init(mode: .readOnly), logger: quietLogger())
         }
         #expect(missingError?.message.contains(missing) == true)
     }
@@ -235,7 +235,7 @@ struct EmbeddedProcessTests {
         try await withEmbeddedLog { writer, path in
             _ = try await writer.createTopic(TopicSpec(name: "tail", partitions: 2))
             _ = try await writer.produce((0..<10).map { OutgoingRecord(key: bytes("k\($0)"), value: bytes("backlog")) }, to: "tail")
-            let reader = try EmbeddedEventLog(directory: path, options: .init(mode: .readOnly), logger: quietLogger())
+            let reader = try await EmbeddedEventLog(directory: path, options: .init(mode: .readOnly), logger: quietLogger())
             #expect(try await reader.describeTopic("tail")?.partitions == 2)
             _ = await expectCode(.invalidArgument) { _ = try await reader.produce(OutgoingRecord(key: nil, value: nil), to: "tail") }
             _ = await expectCode(.invalidArgument) { _ = try await reader.createTopic(TopicSpec(name: "x", partitions: 1)) }

@@ -16,7 +16,7 @@ func withEmbeddedLog(
 ) async throws {
     let directory = try TemporaryDirectory(prefix: "keel-embedded")
     defer { directory.remove() }
-    let log = try EmbeddedEventLog(directory: directory.path, options: options, logger: quietLogger())
+    let log = try await EmbeddedEventLog(directory: directory.path, options: options, logger: quietLogger())
     do {
         try await body(log, directory.path)
     } catch {

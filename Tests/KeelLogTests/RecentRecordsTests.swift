@@ -44,7 +44,7 @@ struct RecentRecordsTests {
             try await live.close()
             let fromStart = try await readAll(log, "t", partitions: 3, count: produced)
 
-            let reader = try EmbeddedEventLog(directory: directory, options: EmbeddedLogOptions(mode: .readOnly), logger: quietLogger())
+            let reader = try await EmbeddedEventLog(directory: directory, options: EmbeddedLogOptions(mode: .readOnly), logger: quietLogger())
             let fromDatabase = try await readAll(reader, "t", partitions: 3, count: produced)
             try await reader.shutdown()
 

@@ -48,7 +48,7 @@ struct FaultInjectionTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("keel serve: ready"))
 
-        let store = try EmbeddedProjectionStore(directory: env.storePath, logger: quietLogger())
+        let store = try await EmbeddedProjectionStore(directory: env.storePath, logger: quietLogger())
         var documents: [String: Document] = [:]
         var cursor: String?
         repeat {

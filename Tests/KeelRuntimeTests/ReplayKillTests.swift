@@ -36,7 +36,7 @@ struct ReplayKillTests {
         // Readers still see the whole live projection, and a shadow is left behind.
         let during = try await Self.liveActivity(env.storePath)
         #expect(same(activitySummary(during), activitySummary(before)), "the killed replay changed the live projection")
-        let store = try EmbeddedProjectionStore(directory: env.storePath, logger: quietLogger())
+        let store = try await EmbeddedProjectionStore(directory: env.storePath, logger: quietLogger())
         let leftovers = try await store.generations(of: "activity").filter { !$0.isLive }
         try await store.shutdown()
         #expect(!leftovers.isEmpty, "the kill should have left a shadow generation behind")
@@ -48,7 +48,7 @@ struct ReplayKillTests {
         #expect(again.stdout.contains("swapped in"))
         let after = try await Self.liveActivity(env.storePath)
         #expect(same(activitySummary(after), activitySummary(before)))
-        let reopened = try EmbeddedProjectionStore(directory: env.storePath, logger: quietLogger())
+        let reopened = try await EmbeddedProjectionStore(directory: env.storePath, logger: quietLogger())
         let generations = try await reopened.generations(of: "activity")
         try await reopened.shutdown()
         #expect(generations == [.live("activity")])
@@ -56,7 +56,7 @@ struct ReplayKillTests {
 
     /// Every live `activity` document, by id.
     static func liveActivity(_ storePath: String) async throws -> [String: Document] {
-        let store = try EmbeddedProjectionStore(directory: storePath, options: EmbeddedStoreOptions(mode: .readOnly), logger: quietLogger())
+        let store = try await EmbeddedProjectionStore(directory: storePath, options: EmbeddedStoreOptions(mode: .readOnly), logger: quietLogger())
         var documents: [String: Document] = [:]
         var cursor: String?
         repeat {

@@ -21,8 +21,8 @@ final class Environment: @unchecked Sendable {
 
     init(topics: [String]? = nil) async throws {
         directory = try TemporaryDirectory(prefix: "keel-runtime")
-        log = try EmbeddedEventLog(directory: "\(directory.path)/log", logger: quietLogger())
-        store = try EmbeddedProjectionStore(directory: "\(directory.path)/store", logger: quietLogger())
+        log = try await EmbeddedEventLog(directory: "\(directory.path)/log", logger: quietLogger())
+        store = try await EmbeddedProjectionStore(directory: "\(directory.path)/store", logger: quietLogger())
         for topic in catalog.topics where topics == nil || topics!.contains(topic.name) {
             _ = try await log.createTopic(TopicSpec(name: topic.name, partitions: topic.partitions))
         }

@@ -17,7 +17,7 @@ struct ApplyBenchmark {
         let batchSize = Int(ProcessInfo.processInfo.environment["KEEL_STORE_BENCH_BATCH"] ?? "") ?? 5_000
         let directory = try TemporaryDirectory(prefix: "keel-store-bench")
         defer { directory.remove() }
-        let store = try EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
+        let store = try await EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
         let target = CollectionSet.live("activity")
         let start0 = Int64(1_767_225_600_000)  // 2026-01-01
         var generateTime = 0.0

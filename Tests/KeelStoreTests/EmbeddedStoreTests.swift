@@ -22,7 +22,7 @@ struct EmbeddedStoreTests {
     func durableAcrossReopen() async throws {
         let directory = try TemporaryDirectory(prefix: "keel-store")
         defer { directory.remove() }
-        let first = try EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
+        let first = try await EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
         try await first.ensureIndexes(target, collection: "c", indexes: [IndexSpec(name: "u", fields: [SortField("email")], unique: true)])
         _ = try await first.apply(
             batch(
@@ -33,7 +33,7 @@ struct EmbeddedStoreTests {
                 ], offset: 7))
         try await first.shutdown()
 
-        let second = try EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
+        let second = try await EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
         #expect(try await second.find(target, collection: "c", id: "a")?["n"] == .int(5))
         #expect(try await second.find(target, collection: "c", id: "m")?["money"] == .decimal(Decimal(string: "12.345")!))
         #expect(try await second.checkpoint(target) == ProjectionCheckpoint(positions: [LogPosition("t", 0): 7]))
@@ -49,12 +49,12 @@ struct EmbeddedStoreTests {
     func secondWriterLocked() async throws {
         let directory = try TemporaryDirectory(prefix: "keel-store")
         defer { directory.remove() }
-        let first = try EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
-        let error = #expect(throws: StoreError.self) { _ = try EmbeddedProjectionStore(directory: directory.path, logger: quietLogger()) }
+        let first = try await EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
+        let error = await #expect(throws: StoreError.self) { _ = try await EmbeddedProjectionStore(directory: directory.path, logger: quietLogger()) }
         #expect(error?.code == .locked)
         #expect(error?.message.contains("pid \(getpid())") == true, "\(String(describing: error))")
         try await first.shutdown()
-        let again = try EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
+        let again = try await EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
         try await again.shutdown()
     }
 
@@ -62,13 +62,13 @@ struct EmbeddedStoreTests {
     func readOnlyMode() async throws {
         let directory = try TemporaryDirectory(prefix: "keel-store")
         defer { directory.remove() }
-        let missing = #expect(throws: StoreError.self) {
-            _ = try EmbeddedProjectionStore(directory: directory.path + "/nothing", options: .init(mode: .readOnly), logger: quietLogger())
+        let missing = await #expect(throws: StoreError.self) {
+            _ = try await EmbeddedProjectionStore(directory: directory.path + "/nothing", options: .init(mode: .readOnly), logger: quietLogger())
         }
         #expect(missing?.code == .unavailable)
-        let writer = try EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
+        let writer = try await EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
         _ = try await writer.apply(batch([inc("a")], offset: 1))
-        let reader = try EmbeddedProjectionStore(directory: directory.path, options: .init(mode: .readOnly), logger: quietLogger())
+        let reader = try await EmbeddedProjectionStore(directory: directory.path, options: .init(mode: .readOnly), logger: quietLogger())
         #expect(try await reader.find(target, collection: "c", id: "a")?["n"] == .int(1))
         _ = try await writer.apply(batch([inc("a")], offset: 2))
         #expect(try await reader.find(target, collection: "c", id: "a")?["n"] == .int(2))
@@ -79,7 +79,7 @@ struct EmbeddedStoreTests {
         try await writer.shutdown()
         #expect(try await reader.count(target, collection: "c", filter: []) == 1, "reads go on after the writer stops")
         try await reader.shutdown()
-        let late = try EmbeddedProjectionStore(directory: directory.path, options: .init(mode: .readOnly), logger: quietLogger())
+        let late = try await EmbeddedProjectionStore(directory: directory.path, options: .init(mode: .readOnly), logger: quietLogger())
         #expect(try await late.find(target, collection: "c", id: "a")?["n"] == .int(2), "a reader opens without any writer")
         try await late.shutdown()
     }
@@ -88,7 +88,7 @@ struct EmbeddedStoreTests {
     func failingBatchLeavesNothing() async throws {
         let directory = try TemporaryDirectory(prefix: "keel-store")
         defer { directory.remove() }
-        let store = try EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
+        let store = try await EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
         _ = try await store.apply(batch([inc("a")], offset: 1))
         let other = CollectionSet.live("q")
         let bad = batch(
@@ -116,7 +116,7 @@ struct EmbeddedStoreTests {
     func ttlPurge() async throws {
         let directory = try TemporaryDirectory(prefix: "keel-store")
         defer { directory.remove() }
-        let store = try EmbeddedProjectionStore(directory: directory.path, options: .init(ttlInterval: nil), logger: quietLogger())
+        let store = try await EmbeddedProjectionStore(directory: directory.path, options: .init(ttlInterval: nil), logger: quietLogger())
         try await store.ensureIndexes(
             target, collection: "c",
             indexes: [
@@ -144,9 +144,9 @@ struct EmbeddedStoreTests {
         defer { directory.remove() }
         let file = directory.path + "/file"
         _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
-        let error = #expect(throws: StoreError.self) { _ = try EmbeddedProjectionStore(directory: file, logger: quietLogger()) }
+        let error = await #expect(throws: StoreError.self) { _ = try await EmbeddedProjectionStore(directory: file, logger: quietLogger()) }
         #expect(error?.code == .invalidRequest)
         _ = FileManager.default.createFile(atPath: directory.path + "/store.db", contents: Data("not sqlite at all, just text padding".utf8))
-        #expect(throws: StoreError.self) { _ = try EmbeddedProjectionStore(directory: directory.path, logger: quietLogger()) }
+        await #expect(throws: StoreError.self) { _ = try await EmbeddedProjectionStore(directory: directory.path, logger: quietLogger()) }
     }
 }

@@ -25,6 +25,7 @@ extension ForwardingStore {
     public func ensureIndexes(_ target: CollectionSet, collection: String, indexes: [IndexSpec]) async throws {
         try await inner.ensureIndexes(target, collection: collection, indexes: indexes)
     }
+    public func declareKeyedSet(_ target: CollectionSet, _ spec: KeyedSetSpec) async throws { try await inner.declareKeyedSet(target, spec) }
     public func generations(of projection: String) async throws -> [CollectionSet] { try await inner.generations(of: projection) }
     public func promote(_ shadow: CollectionSet, collections: [String]) async throws {
         try await inner.promote(shadow, collections: collections)

@@ -23,7 +23,7 @@ func withStore(_ kind: StoreUnderTest, _ body: (any ProjectionStore) async throw
     case .embedded:
         let directory = try TemporaryDirectory(prefix: "keel-store-conformance")
         defer { directory.remove() }
-        let store = try EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
+        let store = try await EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
         try await run(store, body)
     case .mongo:
         switch TestServers.mongo() {

@@ -6,19 +6,30 @@
 /// upsert with `setOnInsert` only: the first occurrence in log order wins and later duplicates
 /// (and replays) change nothing, so the projection is idempotent and replay equals live.
 /// Events without a `tenantid` are not ingest traffic and have no entry.
+///
+/// `accepted` is a keyed set (`KeyedSetSpec`): an entry expires `retentionSeconds` after its
+/// `acceptedAt` (the record's log timestamp), and an identity accepted again after that starts
+/// a fresh entry. Stores may keep it clustered by time (the embedded store does), so an event
+/// costs one insert next to the other recent ones instead of a document on its own B-tree leaf.
 public struct IngestDedupeProjector: Projector {
     public static let projectionName = "dedupe"
     public static let collection = "accepted"
     /// ASCII unit separator, joining the parts of a document id.
     public static let separator = "\u{1F}"
+    /// Seven days: the gateway's default dedupe window, and the least retention `keel serve` gives.
+    public static let defaultRetentionSeconds = 7 * 86_400
 
     public var name: String { Self.projectionName }
     public let topics: [String]
     public let collections = [IngestDedupeProjector.collection]
     public let version = 1
+    public let keyedSets: [KeyedSetSpec]
 
-    public init(topics: [String]) {
+    /// `retentionSeconds`: how long an accepted identity is remembered; the gateway's dedupe
+    /// window cannot reach further back than this.
+    public init(topics: [String], retentionSeconds: Int = Self.defaultRetentionSeconds) {
         self.topics = topics
+        keyedSets = [KeyedSetSpec(collection: Self.collection, timeField: "acceptedAt", retentionSeconds: retentionSeconds)]
     }
 
     /// `tenant ␟ source ␟ id`. `source` and `id` are arbitrary producer strings, so any printable

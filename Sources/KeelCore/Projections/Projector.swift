@@ -60,10 +60,15 @@ public protocol Projector: Sendable {
     /// The `dataversion` the projector expects per event type. Types not listed are upcast to
     /// the latest version the upcaster chain knows.
     var dataVersions: [String: Int] { get }
+    /// The collections it fills as keyed sets (first occurrences with a retention, see
+    /// `KeyedSetSpec`): the runtime declares them to the store before the first batch of each
+    /// generation it writes.
+    var keyedSets: [KeyedSetSpec] { get }
 
     func project(_ event: ProjectedEvent) throws(ProjectionError) -> [DocumentChange]
 }
 
 extension Projector {
     public var dataVersions: [String: Int] { [:] }
+    public var keyedSets: [KeyedSetSpec] { [] }
 }

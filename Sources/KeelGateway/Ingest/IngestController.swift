@@ -42,16 +42,13 @@ struct IngestController {
         }
         let tenant = try principal.actingTenant(requested: request.requestedTenant)
         let results = try await service.ingest(events, principal: principal, tenant: tenant, batch: mode == .batch)
-        if mode == .batch {
-            return .json(
-                .object([
-                    "accepted": .int(Int64(results.filter { !$0.duplicate }.count)),
-                    "duplicates": .int(Int64(results.filter(\.duplicate).count)), "events": .array(results.map(\.json)),
-                ]), status: .accepted)
-        }
         var answer: [UInt8] = []
-        answer.reserveCapacity(160)
-        results[0].appendJSON(to: &answer)
+        answer.reserveCapacity(160 * results.count + 48)
+        if mode == .batch {
+            IngestResult.appendBatchJSON(results, to: &answer)
+        } else {
+            results[0].appendJSON(to: &answer)
+        }
         return .json(serialized: answer, status: .accepted)
     }
 

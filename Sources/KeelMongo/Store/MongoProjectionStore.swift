@@ -9,7 +9,8 @@ import Synchronization
 /// Guarantees (beyond the port's):
 /// - **Threading:** every libmongoc call runs on one of `options.threads` dedicated OS threads
 ///   (a `BlockingExecutor`), never on Swift's cooperative pool; each operation leases its own
-///   client from one `mongoc_client_pool_t` and suspends its caller on one continuation.
+///   client from one `mongoc_client_pool_t` and suspends its caller on one continuation. At most
+///   `queueLimit` operations wait for a thread; beyond that they fail at once with `.unavailable`.
 /// - **Atomic batches:** `apply` runs in one multi-document transaction that reads the checkpoint,
 ///   writes the changes with one bulk write per collection and stores the new checkpoint in
 ///   `keel_checkpoints`; see docs/mongo.md for why a transaction and not an offset guard.
@@ -23,7 +24,8 @@ import Synchronization
 /// - **TTL:** documents a TTL index has expired are invisible to every read from the instant they
 ///   expire (the server deletes them lazily): each read adds a `{field: {$not: {$lte: now − ttl}}}`
 ///   condition per cached TTL index; an upsert onto an expired document starts a fresh one.
-/// - Cancellation is not propagated into a running libmongoc call; it is observed between retries.
+/// - Cancellation is not propagated into a running libmongoc call; it is observed while the
+///   operation waits for a thread (it is dropped and throws `CancellationError`) and between retries.
 public final class MongoProjectionStore: ProjectionStore {
     public let description: String
     let options: MongoStoreOptions
@@ -34,6 +36,9 @@ public final class MongoProjectionStore: ProjectionStore {
     /// Each collection's TTL indexes: reads hide expired documents, `apply` deletes the ones it touches.
     let ttlCache = TTLIndexCache()
     private let closed = Atomic<Bool>(false)
+
+    /// Operations waiting for a thread beyond this many are refused (`.unavailable`).
+    static let queueLimit = 10_000
 
     /// Connects to `uri` and checks that a server answers (`ping`) within the server-selection
     /// timeout; throws `.unavailable` ("could not reach MongoDB at … within Ns: …") otherwise,
@@ -49,7 +54,12 @@ public final class MongoProjectionStore: ProjectionStore {
         self.options = options
         self.logger = logger
         description = redacted
-        executor = BlockingExecutor(threadCount: options.threads, name: "keel-mongo")
+        executor = BlockingExecutor(name: "keel-mongo", threadCount: options.threads, queueLimit: MongoProjectionStore.queueLimit) { refusal in
+            switch refusal.reason {
+            case .shutDown: MongoFailure(kind: .closed, message: "the MongoDB store was shut down")
+            case .queueFull: MongoFailure(kind: .unavailable, message: "MongoDB calls are not being answered: \(refusal)")
+            }
+        }
         do {
             _ = try await executor.run { [pool] in
                 try pool.withClient { client in
@@ -65,6 +75,10 @@ public final class MongoProjectionStore: ProjectionStore {
             default:
                 throw failure.storeError
             }
+        } catch {
+            // Cancelled while waiting for a thread.
+            await executor.shutdown { [pool] in pool.destroy() }
+            throw error
         }
         logger.debug("connected to MongoDB", metadata: ["uri": "\(redacted)", "database": "\(pool.database)"])
     }

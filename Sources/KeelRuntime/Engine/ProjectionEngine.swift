@@ -29,6 +29,8 @@ final class ProjectionEngine {
     let logger: Logger
     let backoff: Backoff
     let decoder: SharedRecordDecoder?
+    /// `projector.topics`, for a hashed membership test per record.
+    let projectedTopics: Set<String>
 
     /// Next offset to apply per partition this engine owns.
     var positions: [TopicPartition: Int64] = [:]
@@ -48,6 +50,7 @@ final class ProjectionEngine {
     ) {
         self.decoder = decoder
         self.projector = projector
+        projectedTopics = Set(projector.topics)
         self.upcasters = upcasters
         self.log = log
         self.store = store
@@ -63,6 +66,15 @@ final class ProjectionEngine {
     }
 
     var label: String { "projector \(target)" }
+
+    /// Declares the projector's keyed sets in the engine's generation, before its first batch.
+    func declareKeyedSets() async throws {
+        for spec in projector.keyedSets {
+            try await backoff.run("\(label): declaring the keyed set \(spec.collection)", logger: logger) {
+                try await self.store.declareKeyedSet(self.target, spec)
+            }
+        }
+    }
 
     /// Reloads the blocked keys from the store (the store is authoritative).
     func loadDeadLetters() async throws {
@@ -124,7 +136,7 @@ final class ProjectionEngine {
             }
             unit.positions[partition] = record.offset + 1
             unit.covered = (unit.covered?.lowerBound ?? index)..<(index + 1)
-            guard projector.topics.contains(record.topic) else { continue }
+            guard projectedTopics.contains(record.topic) else { continue }
             handle(record, decoded: decoded, into: &unit)
         }
         return try await flush(&unit, records) ? .applied : .resync
@@ -155,23 +167,34 @@ final class ProjectionEngine {
 
     func handle(_ record: ConsumedRecord, decoded: Result<CloudEvent, ProjectionError>, into unit: inout Unit) {
         let key = record.key.flatMap { String(validating: $0, as: UTF8.self) }
-        let tenant = Self.tenant(of: record)
-        let blockKey = key.map { BlockKey(tenant: tenant, topic: record.topic, key: $0) }
-        let event = try? decoded.get()
-        if let blockKey, let poison = blocked[blockKey]?.first {
-            let entry = DeadLetterEntry(
-                projection: projector.name, topic: record.topic, partition: record.partition, offset: record.offset, key: key,
-                tenant: tenant, status: .parked, blockedBy: poison.id, eventID: event?.id, eventType: event?.type, timestampMs: record.timestampMs)
-            blocked[blockKey]!.append(entry)
-            note(entry, event: event, into: &unit)
-            return
+        // The stamped tenant (a header scan) and the block key matter only once a key is blocked.
+        if !blocked.isEmpty, let key {
+            let tenant = Self.tenant(of: record)
+            let blockKey = BlockKey(tenant: tenant, topic: record.topic, key: key)
+            if let poison = blocked[blockKey]?.first {
+                park(record, key: key, tenant: tenant, blockKey: blockKey, behind: poison, decoded: decoded, into: &unit)
+                return
+            }
         }
-        switch project(record, decoded: decoded) {
+        switch project(record, decoded: decoded, key: key) {
         case .success(let changes):
             unit.changes += changes
         case .failure(let error):
             deadLetter(record, decoded: decoded, error: error, into: &unit)
         }
+    }
+
+    /// Parks a record of a blocked key behind the key's poison entry.
+    private func park(
+        _ record: ConsumedRecord, key: String, tenant: String?, blockKey: BlockKey, behind poison: DeadLetterEntry,
+        decoded: Result<CloudEvent, ProjectionError>, into unit: inout Unit
+    ) {
+        let event = try? decoded.get()
+        let entry = DeadLetterEntry(
+            projection: projector.name, topic: record.topic, partition: record.partition, offset: record.offset, key: key,
+            tenant: tenant, status: .parked, blockedBy: poison.id, eventID: event?.id, eventType: event?.type, timestampMs: record.timestampMs)
+        blocked[blockKey]!.append(entry)
+        note(entry, event: event, into: &unit)
     }
 
     /// Records `record` as a poison dead letter: its key (if any) is blocked from here on.
@@ -201,13 +224,17 @@ final class ProjectionEngine {
     }
 
     /// Upcasts and projects one record: the whole poison verdict in one place.
-    func project(_ record: ConsumedRecord, decoded: Result<CloudEvent, ProjectionError>) -> Result<[DocumentChange], ProjectionError> {
+    /// `key`: the record key as UTF-8 text, when the caller has it already.
+    func project(
+        _ record: ConsumedRecord, decoded: Result<CloudEvent, ProjectionError>,
+        key: String?? = nil
+    ) -> Result<[DocumentChange], ProjectionError> {
         do throws(ProjectionError) {
             let event = try decoded.get()
             let lifted = try upcasters.upcast(event, to: projector.dataVersions[event.type])
             let projected = ProjectedEvent(
                 event: lifted, topic: record.topic, partition: record.partition, offset: record.offset,
-                timestampMs: record.timestampMs, key: record.key.flatMap { String(validating: $0, as: UTF8.self) })
+                timestampMs: record.timestampMs, key: key ?? record.key.flatMap { String(validating: $0, as: UTF8.self) })
             return .success(try projector.project(projected))
         } catch {
             return .failure(error)

@@ -79,6 +79,7 @@ public final class Replayer: Sendable {
 
         let engine = ProjectionEngine(
             projector: projector, upcasters: upcasters, log: log, store: store, target: shadow, mode: .replay, logger: logger)
+        try await engine.declareKeyedSets()
         let partitions = try await self.partitions(engine.subscribedTopics)
         let firsts = try await offsets(partitions, atTimestampMs: 0)
         let starts: [TopicPartition: Int64]

@@ -38,6 +38,10 @@ public protocol ProjectionStore: AnyObject, Sendable {
 
     /// Declares indexes on a collection of a generation (idempotent).
     func ensureIndexes(_ target: CollectionSet, collection: String, indexes: [IndexSpec]) async throws
+    /// Declares a collection of a generation a keyed set (idempotent; before its first batch).
+    /// Its documents then follow `KeyedSetSpec`'s contract whatever layout the store picks; the
+    /// default (`KeyedSets.swift`) is ordinary documents with a TTL index.
+    func declareKeyedSet(_ target: CollectionSet, _ spec: KeyedSetSpec) async throws
     /// The generations that exist for a projection (live first), with their checkpoints.
     func generations(of projection: String) async throws -> [CollectionSet]
     /// Makes a shadow generation the live one, atomically for readers; the previous live

@@ -75,8 +75,8 @@ struct IngestBenchCommand: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let quiet = Logger(label: "keel.bench", factory: { _ in SwiftLogNoOpLogHandler() })
         let catalog = try GlobalOptions.parse([]).loadCatalog()
-        let log = try EmbeddedEventLog(directory: "\(directory)/log", logger: quiet)
-        let store = try EmbeddedProjectionStore(directory: "\(directory)/store", logger: quiet)
+        let log = try await EmbeddedEventLog(directory: "\(directory)/log", logger: quiet)
+        let store = try await EmbeddedProjectionStore(directory: "\(directory)/store", logger: quiet)
         try await ServeCommand.createMissingTopics(catalog, in: log)
         let access = AccessService(log: log, logger: quiet)
         let adminKey = "bench-admin-\(UUID().uuidString)"

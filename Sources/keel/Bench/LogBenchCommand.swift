@@ -44,7 +44,7 @@ struct LogBenchCommand: AsyncParsableCommand {
         if !skipEmbedded {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-bench-\(UUID().uuidString.prefix(8))").path
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            let log = try EmbeddedEventLog(directory: directory, logger: GlobalOptions.quietLogger())
+            let log = try await EmbeddedEventLog(directory: directory, logger: GlobalOptions.quietLogger())
             var produce: [Double] = []
             var consume: [Double] = []
             for _ in 0..<rounds {

@@ -34,7 +34,7 @@ struct ReplayBenchCommand: AsyncParsableCommand {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-bench-replay-\(UUID().uuidString.prefix(8))").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let logger = GlobalOptions.quietLogger()
-        let log = try EmbeddedEventLog(directory: "\(directory)/log", logger: logger)
+        let log = try await EmbeddedEventLog(directory: "\(directory)/log", logger: logger)
         let topic = "keel.bench.replay"
         _ = try await log.createTopic(TopicSpec(name: topic, partitions: partitions))
         _ = try await log.createTopic(TopicSpec(name: DeadLetterEvents.topic, partitions: 1))
@@ -42,7 +42,7 @@ struct ReplayBenchCommand: AsyncParsableCommand {
         let projector = ActivityProjector(topics: [topic])
         var results: [BenchResult] = []
 
-        let store = try EmbeddedProjectionStore(directory: "\(directory)/store", logger: logger)
+        let store = try await EmbeddedProjectionStore(directory: "\(directory)/store", logger: logger)
         let embedded = try await Replayer(projector: projector, log: log, store: store, logger: logger).run()
         results.append(
             BenchResult(log: "embedded", operation: "replay activity", events: events, seconds: embedded.seconds, target: .absolute(150_000)))

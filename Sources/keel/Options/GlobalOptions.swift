@@ -64,7 +64,7 @@ struct GlobalOptions: ParsableArguments {
                 }
                 var options = EmbeddedLogOptions()
                 options.mode = readOnly ? .readOnly : .writer
-                let log = try EmbeddedEventLog(directory: directory, options: options, logger: logger)
+                let log = try await EmbeddedEventLog(directory: directory, options: options, logger: logger)
                 if !readOnly, let catalog = try? loadCatalog() {
                     // On one machine the catalog's topics simply exist from the first open; Kafka
                     // keeps the explicit `keel topics apply`. (A catalog that does not load is

@@ -98,7 +98,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let catalog = try global.loadCatalog()
         let logger = global.makeLogger("keel.serve")
-        var projectors = StandardProjections.all(catalog: catalog)
+        // The dedupe index keeps identities for the gateway's window (a week at least).
+        let dedupeRetention = max(Int(gatewayConfiguration.dedupeWindow.components.seconds), IngestDedupeProjector.defaultRetentionSeconds)
+        var projectors = StandardProjections.all(catalog: catalog, dedupeRetentionSeconds: dedupeRetention)
         if let projections {
             let wanted = Set(projections.split(separator: ",").map(String.init))
             projectors = projectors.filter { wanted.contains($0.name) }

@@ -36,7 +36,7 @@ struct StoreOptions: ParsableArguments {
                 }
                 var options = EmbeddedStoreOptions()
                 options.mode = readOnly ? .readOnly : .writer
-                return try EmbeddedProjectionStore(directory: directory, options: options, logger: logger)
+                return try await EmbeddedProjectionStore(directory: directory, options: options, logger: logger)
             case .mongo(let uri):
                 return try await MongoProjectionStore(uri: uri, logger: logger)
             }

@@ -1,16 +1,15 @@
 import Dispatch
 import Foundation
-import KeelLog
 import Synchronization
 import Testing
 
-@testable import KeelKafka
+@testable import KeelCore
 
-/// The executor that runs blocking librdkafka calls: bounded threads, FIFO, cancellable while queued.
-@Suite("RDBlockingExecutor")
-struct RDBlockingExecutorTests {
+/// The executor that runs blocking C calls: bounded threads, FIFO, a bounded queue, cancellable while queued.
+@Suite("BlockingExecutor")
+struct BlockingExecutorTests {
     @Test func neverRunsMoreThanItsThreadsAtOnce() async throws {
-        let executor = RDBlockingExecutor(threadCount: 2, name: "test-bound")
+        let executor = BlockingExecutor(name: "test-bound", threadCount: 2, queueLimit: 16)
         defer { executor.shutdown() }
         let running = Shared(0)
         let peak = Shared(0)
@@ -36,7 +35,7 @@ struct RDBlockingExecutorTests {
     }
 
     @Test func queuedWorkStartsInSubmissionOrder() async throws {
-        let executor = RDBlockingExecutor(threadCount: 1, name: "test-fifo")
+        let executor = BlockingExecutor(name: "test-fifo", threadCount: 1, queueLimit: 16)
         defer { executor.shutdown() }
         let blocker = Blocker(executor)
         try await blocker.occupy()
@@ -51,8 +50,15 @@ struct RDBlockingExecutorTests {
         #expect(order.value == [0, 1, 2, 3, 4])
     }
 
+    @Test func errorsOfTheBodyReachTheCaller() async throws {
+        struct Boom: Error {}
+        let executor = BlockingExecutor(name: "test-error", threadCount: 1, queueLimit: 1)
+        defer { executor.shutdown() }
+        await #expect(throws: Boom.self) { try await executor.run { throw Boom() } }
+    }
+
     @Test func cancellingQueuedWorkRemovesItAndResumesTheCaller() async throws {
-        let executor = RDBlockingExecutor(threadCount: 1, name: "test-cancel")
+        let executor = BlockingExecutor(name: "test-cancel", threadCount: 1, queueLimit: 16)
         defer { executor.shutdown() }
         let blocker = Blocker(executor)
         try await blocker.occupy()
@@ -69,8 +75,26 @@ struct RDBlockingExecutorTests {
         #expect(!ran.value)
     }
 
+    @Test func cancellingRunningWorkLetsItComplete() async throws {
+        let executor = BlockingExecutor(name: "test-running", threadCount: 1, queueLimit: 16)
+        defer { executor.shutdown() }
+        let started = Shared(false)
+        let gate = DispatchSemaphore(value: 0)
+        let task = Task {
+            try await executor.run { () -> Int in
+                started.update { $0 = true }
+                gate.wait()
+                return 5
+            }
+        }
+        try await waitUntil { started.value }
+        task.cancel()
+        gate.signal()
+        #expect(try await task.value == 5)
+    }
+
     @Test func anAlreadyCancelledTaskDoesNotQueueWork() async throws {
-        let executor = RDBlockingExecutor(threadCount: 1, name: "test-precancel")
+        let executor = BlockingExecutor(name: "test-precancel", threadCount: 1, queueLimit: 16)
         defer { executor.shutdown() }
         let ran = Shared(false)
         let task = Task {
@@ -84,7 +108,7 @@ struct RDBlockingExecutorTests {
     }
 
     @Test func workThatIsNotCancellableRunsForACancelledCaller() async throws {
-        let executor = RDBlockingExecutor(threadCount: 1, name: "test-uncancellable")
+        let executor = BlockingExecutor(name: "test-uncancellable", threadCount: 1, queueLimit: 16)
         defer { executor.shutdown() }
         let blocker = Blocker(executor)
         try await blocker.occupy()
@@ -95,16 +119,77 @@ struct RDBlockingExecutorTests {
         #expect(try await queued.value == 42)
     }
 
+    @Test func aFullQueueRefusesAtOnceWithTheMappedError() async throws {
+        struct Saturated: Error { let refusal: BlockingExecutorRefusal }
+        let executor = BlockingExecutor(name: "test-bounded", threadCount: 1, queueLimit: 2) { Saturated(refusal: $0) }
+        defer { executor.shutdown() }
+        let blocker = Blocker(executor)
+        try await blocker.occupy()
+        let first = Task { try await executor.run { 1 } }
+        let second = Task { try await executor.run { 2 } }
+        try await waitUntil { executor.queuedCount == 2 }
+        await #expect {
+            try await executor.run { 3 }
+        } throws: {
+            ($0 as? Saturated)?.refusal.reason == .queueFull
+        }
+        #expect(throws: Saturated.self) { try executor.execute {} }
+        blocker.release()
+        #expect(try await first.value == 1)
+        #expect(try await second.value == 2)
+        // Room again once the queue drained.
+        #expect(try await executor.run { 4 } == 4)
+    }
+
     @Test func afterShutdownNewWorkFailsAndQueuedWorkStillRuns() async throws {
-        let executor = RDBlockingExecutor(threadCount: 1, name: "test-shutdown")
+        let executor = BlockingExecutor(name: "test-shutdown", threadCount: 1, queueLimit: 16)
         let blocker = Blocker(executor)
         try await blocker.occupy()
         let queued = Task { try await executor.run { 7 } }
         try await waitUntil { executor.queuedCount == 1 }
         executor.shutdown()
-        await #expect { try await executor.run { 1 } } throws: { ($0 as? EventLogError)?.code == .closed }
+        await #expect {
+            try await executor.run { 1 }
+        } throws: {
+            ($0 as? BlockingExecutorRefusal)?.reason == .shutDown
+        }
         blocker.release()
         #expect(try await queued.value == 7)
+    }
+
+    @Test func shutdownWaitsForTheThreadsAndRunsTheFinalizerLast() async throws {
+        let executor = BlockingExecutor(name: "test-finally", threadCount: 3, queueLimit: 16)
+        let events = Shared<[String]>([])
+        let gate = DispatchSemaphore(value: 0)
+        let started = Shared(0)
+        let jobs = (0..<3).map { i in
+            Task {
+                try await executor.run {
+                    started.update { $0 += 1 }
+                    gate.wait()
+                    events.update { $0.append("job \(i)") }
+                }
+            }
+        }
+        try await waitUntil { started.value == 3 }
+        let shutdown = Task { await executor.shutdown { events.update { $0.append("finally") } } }
+        for _ in 0..<3 { gate.signal() }
+        await shutdown.value
+        for job in jobs { try await job.value }
+        #expect(events.value.count == 4)
+        #expect(events.value.last == "finally")
+        // Again, once the threads are gone: returns at once and still runs its finalizer.
+        let again = Shared(false)
+        await executor.shutdown { again.update { $0 = true } }
+        #expect(again.value)
+    }
+
+    @Test func executeRunsWithoutAWaitingCaller() async throws {
+        let executor = BlockingExecutor(name: "test-execute", threadCount: 1, queueLimit: 4)
+        let ran = Shared(false)
+        try executor.execute { ran.update { $0 = true } }
+        await executor.shutdown(finally: nil)
+        #expect(ran.value)
     }
 
     @Test func ringBufferKeepsOrderAcrossWrapAroundAndRemoval() {
@@ -132,11 +217,11 @@ private final class Shared<Value: Sendable>: Sendable {
 
 /// Occupies one executor thread until released (the wait happens on the executor's thread).
 private final class Blocker: Sendable {
-    let executor: RDBlockingExecutor
+    let executor: BlockingExecutor
     let gate = DispatchSemaphore(value: 0)
     let started = Shared(false)
 
-    init(_ executor: RDBlockingExecutor) { self.executor = executor }
+    init(_ executor: BlockingExecutor) { self.executor = executor }
 
     func occupy() async throws {
         let (gate, started) = (gate, started)

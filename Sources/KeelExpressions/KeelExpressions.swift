@@ -1,1 +1,0 @@
-// KeelExpressions: see Package.swift for what this module is for.
