@@ -30,8 +30,8 @@ struct SeededGenerator: RandomNumberGenerator {
                 #expect(role.grants(permission) == role.permissions.contains(permission), "\(role) \(permission)")
             }
         }
-        #expect(Role.permissions(of: [.producer, .reader]) == [.ingest, .query, .subscribe])
-        #expect(Role.permissions(of: [.producer, .producer]) == [.ingest])
+        #expect(Role.permissions(of: [.producer, .reader]) == [.ingest, .query, .subscribe, .startRuns])
+        #expect(Role.permissions(of: [.producer, .producer]) == [.ingest, .startRuns])
         #expect(!Role.operator.permissions.contains(.manageKeys))
     }
 

@@ -8,6 +8,7 @@ import KeelGateway
 import KeelLog
 import KeelRuntime
 import KeelStore
+import KeelTestSupport
 import KeelWorkflow
 import ServiceLifecycle
 import Testing
@@ -253,7 +254,7 @@ func completedRun(workflowId: String = "wf", tenant: String = "acme", definition
             let cursor = try #require(page.body.json["nextCursor"]?.stringValue)
             let next = try await client.call(.get, "/v1/runs?limit=1&cursor=\(cursor)", token: readerKey)
             #expect(next.body.json["runs"]?.arrayValue?.count == 1)
-            #expect(next.body.json["runs"]?[0]?["runId"] != page.body.json["runs"]?[0]?["runId"])
+            #expect(next.body.json["runs"]?.arrayValue?.first?["runId"] != page.body.json["runs"]?.arrayValue?.first?["runId"])
             expectProblem(try await client.call(.get, "/v1/runs?status=weird", token: readerKey), .badRequest, "invalid-request")
             expectProblem(try await client.call(.get, "/v1/runs/nope", token: readerKey), .notFound, "not-found")
 

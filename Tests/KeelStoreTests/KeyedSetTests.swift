@@ -27,7 +27,7 @@ struct KeyedSetTests {
     func refusesUpdates() async throws {
         let directory = try TemporaryDirectory(prefix: "keel-kset")
         defer { directory.remove() }
-        let store = try EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
+        let store = try await EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
         try await store.declareKeyedSet(target, spec)
         _ = try await store.apply(batch([insert("a", at: Self.nowMs())], offset: 1))
         let refused = [
@@ -51,7 +51,7 @@ struct KeyedSetTests {
     func purgeDropsExpiredBuckets() async throws {
         let directory = try TemporaryDirectory(prefix: "keel-kset")
         defer { directory.remove() }
-        let store = try EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
+        let store = try await EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
         try await store.declareKeyedSet(target, spec)
         let now = Self.nowMs()
         _ = try await store.apply(batch([insert("gone", at: now - 3 * 3_600_000), insert("kept", at: now)], offset: 1))
@@ -68,12 +68,12 @@ struct KeyedSetTests {
         let directory = try TemporaryDirectory(prefix: "keel-kset")
         defer { directory.remove() }
         let now = Self.nowMs()
-        let first = try EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
+        let first = try await EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
         _ = try await first.apply(batch([insert("before", at: now)], offset: 1))
         try await first.declareKeyedSet(target, spec)
         #expect(try await first.find(target, collection: "set", id: "before")?["at"] == .date(now))
         try await first.shutdown()
-        let second = try EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
+        let second = try await EmbeddedProjectionStore(directory: directory.path, logger: quietLogger())
         _ = try await second.apply(batch([insert("before", at: now + 1), insert("after", at: now)], offset: 2))
         #expect(try await second.find(target, collection: "set", id: "before")?["at"] == .date(now))
         #expect(try await second.count(target, collection: "set", filter: []) == 2)

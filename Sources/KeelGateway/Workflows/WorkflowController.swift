@@ -4,6 +4,7 @@ import Hummingbird
 import KeelCore
 import KeelExecutor
 import KeelLog
+import KeelRuntime
 import KeelStore
 import KeelWorkflow
 

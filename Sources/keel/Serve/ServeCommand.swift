@@ -1,7 +1,9 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import KeelCore
+import KeelExecutor
 import KeelGateway
 import KeelLog
 import KeelRuntime
@@ -19,7 +21,7 @@ import Synchronization
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run Keel's roles (gateway, projector; all by default) until SIGTERM/SIGINT.",
+        abstract: "Run Keel's roles (gateway, executor, scheduler, projector; all by default) until SIGTERM/SIGINT.",
         discussion: """
             With embedded storage the log and the store each allow one writing process: serve leaves DIR/server.json \
             (its address and a per-start local operator token, mode 0600) in the log's directory, and keel replay and \
@@ -29,7 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    static let knownRoles: [String] = ["gateway", "projector"]
+    static let knownRoles: [String] = ["gateway", "executor", "scheduler", "projector"]
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var storeOptions: StoreOptions
@@ -115,6 +117,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw error
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var httpClient: HTTPClient?
         var localServer: LocalServerPublisher?
         var pending = Set<String>()
         let readiness = Readiness()
@@ -135,6 +138,25 @@ struct ServeCommand: AsyncParsableCommand {
                         service: service, successTerminationBehavior: exitWhenCaughtUp ? .ignore : .gracefullyShutdownGroup,
                         failureTerminationBehavior: .gracefullyShutdownGroup))
             }
+        }
+        // Workflows: the registry serves the gateway's routes and the executor's child steps.
+        let writer = KeelEventWriter(log: log, catalog: catalog, source: "/keel/serve")
+        var registry: WorkflowRegistry?
+        if roles.contains("gateway") || roles.contains("executor") {
+            let workflows = WorkflowRegistry(writer: writer, logger: global.makeLogger("keel.workflows"))
+            services.append(.init(service: workflows, failureTerminationBehavior: .gracefullyShutdownGroup))
+            registry = workflows
+        }
+        if roles.contains("executor") {
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            httpClient = client
+            let runners = StepRunners([HTTPStep(client: client, policy: OutboundPolicy()), EmitStep(writer: writer)])
+            let executor = ExecutorService(writer: writer, runners: runners, registry: registry, logger: global.makeLogger("keel.executor"))
+            services.append(.init(service: executor, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        if roles.contains("scheduler") {
+            let timers = TimerService(writer: writer, logger: global.makeLogger("keel.scheduler"))
+            services.append(.init(service: timers, failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         if roles.contains("gateway") {
             pending.insert("gateway")
@@ -162,7 +184,8 @@ struct ServeCommand: AsyncParsableCommand {
             let dependencies = GatewayDependencies(
                 log: log, store: store, catalog: catalog,
                 projectors: StandardProjections.all(catalog: catalog).filter { $0.name != IngestDedupeProjector.projectionName },
-                access: access, operations: operations, jwt: jwt, logger: global.makeLogger("keel.gateway"))
+                access: access, operations: operations, workflows: registry, runRequests: RunRequests(writer: writer), jwt: jwt,
+                logger: global.makeLogger("keel.gateway"))
             let application = buildGateway(configuration: gatewayConfiguration, dependencies: dependencies) { [localServer] url in
                 localServer?.publish(listeningAt: url)
                 Output.line("listening on \(url)")
@@ -183,6 +206,7 @@ struct ServeCommand: AsyncParsableCommand {
             failure = error
         }
         localServer?.withdraw()
+        try? await httpClient?.shutdown()
         try? await store.shutdown()
         try? await log.shutdown()
         if let failure {

@@ -1,1 +1,0 @@
-// KeelExecutor: see Package.swift for what this module is for.

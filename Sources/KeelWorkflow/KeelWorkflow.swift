@@ -1,1 +1,0 @@
-// KeelWorkflow: see Package.swift for what this module is for.
