@@ -57,6 +57,10 @@ run_with_deadline() {
 
 run_with_deadline "${KEEL_TEST_TIMEOUT:-1800}" stdbuf -oL -eL swift test --skip-build -Xswiftc -warnings-as-errors "$@"
 
+# JMESPath, Keel's expression language, against the reference implementation (PyPI jmespath) on
+# generated cases (Scripts/jmespath-crosscheck.py; a few seconds).
+python3 Scripts/jmespath-crosscheck.py
+
 # The API fuzz run: schemathesis against a live `keel serve` (the debug binary built above) from its
 # /openapi.json, a few minutes at most (docs/gateway.md, Fuzzing). It stops its own server on every
 # exit path; the servers above are stopped by the trap. KEEL_SKIP_FUZZ=1 skips it.
