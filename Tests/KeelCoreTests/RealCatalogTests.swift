@@ -91,8 +91,8 @@ import Testing
     @Test func keepsOneHistoricalSchemaVersion() throws {
         let catalog = try Self.load()
         let started = try #require(catalog.eventType(named: "keel.workflow.run.started"))
-        #expect(started.versions.map(\.version) == [1, 2])
-        #expect(started.latestVersion == 2)
+        #expect(started.versions.map(\.version) == [1, 2, 3])
+        #expect(started.latestVersion == 3)
         // A v1 document is not a valid v2 document: upcasting has real work to do.
         let v1Example = try #require(started.versions[0].examples.first)
         #expect(!started.versions[1].schema.validate(v1Example).isEmpty)

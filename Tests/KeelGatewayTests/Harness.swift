@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import KeelCore
+import KeelExecutor
 import KeelGateway
 import KeelLog
 import KeelLogEmbedded
@@ -70,9 +71,12 @@ final class Harness: Sendable {
             ProjectorService(projector: $0, log: log, store: store, configuration: projectorConfiguration, logger: quietLogger()) as any Service
         }
         let operations = ProjectionOperations(projectors: projectors, log: log, store: operationsStore ?? store, logger: quietLogger())
+        // Every route is served, the workflow routes included, as `keel serve` serves them.
+        let writer = KeelEventWriter(log: log, catalog: catalog, source: "keel-test")
+        let registry = WorkflowRegistry(writer: writer, logger: quietLogger())
         let dependencies = GatewayDependencies(
             log: log, store: store, catalog: catalog, projectors: projectors.filter { $0.name != "dedupe" }, access: access,
-            operations: operations, metrics: metrics,
+            operations: operations, workflows: registry, runRequests: RunRequests(writer: writer), metrics: metrics,
             jwt: jwt, rateLimitClock: { [manualClock] in manualClock?.nanoseconds ?? DispatchTime.now().uptimeNanoseconds },
             authClock: { [manualClock] in manualClock?.date ?? Date() }, logger: quietLogger())
         return buildGateway(configuration: configuration, dependencies: dependencies, services: [access, operations] + services)

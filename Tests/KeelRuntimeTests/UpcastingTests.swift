@@ -10,7 +10,7 @@ struct UpcastingTests {
             data: .object([
                 "runId": .string("run-1"), "workflowId": .string("wf"), "input": .object(["a": .int(1)]),
             ]), dataversion: 1)
-        let v2 = try UpcasterChain.standard.upcast(v1)
+        let v2 = try UpcasterChain.standard.upcast(v1, to: 2)
         #expect(v2.dataversion == 2)
         #expect(v2.jsonData?["workflowVersion"] == .int(1))
         #expect(v2.jsonData?["trigger"] == .object(["kind": .string("api")]))
@@ -22,7 +22,7 @@ struct UpcastingTests {
     @Test("no dataversion means v1; an event at or past the target is untouched; a target of 1 leaves v1")
     func versions() throws {
         let data: JSONValue = .object(["runId": .string("r"), "workflowId": .string("w"), "input": .object([:])])
-        #expect(try UpcasterChain.standard.upcast(event("keel.workflow.run.started", data: data)).dataversion == 2)
+        #expect(try UpcasterChain.standard.upcast(event("keel.workflow.run.started", data: data)).dataversion == 3)
         let v1 = event("keel.workflow.run.started", data: data, dataversion: 1)
         #expect(try UpcasterChain.standard.upcast(v1, to: 1) == v1)
         let v3 = event("keel.workflow.run.started", data: data, dataversion: 3)

@@ -1,6 +1,15 @@
 /// Upcasters for `keel.workflow.runs`.
 public enum WorkflowUpcasters {
-    public static let all: [Upcaster] = [runStartedV1toV2]
+    public static let all: [Upcaster] = [runStartedV1toV2, runStartedV2toV3]
+
+    /// `keel.workflow.run.started` v2 → v3. v3 only adds optional fields the executor writes
+    /// (`seq`, `definition`, `tenant`, `format`, `parentStepId`); a v2 run keeps its data as is —
+    /// without a pinned definition it is a record of a run, not one the executor can resume.
+    public static let runStartedV2toV3 = Upcaster(type: "keel.workflow.run.started", fromVersion: 2) {
+        (data: JSONValue) throws(ProjectionError) -> JSONValue in
+        guard case .object = data else { throw ProjectionError(code: "upcast", "data is not a JSON object") }
+        return data
+    }
 
     /// `keel.workflow.run.started` v1 → v2. v2 pins the workflow version and records the trigger.
     ///

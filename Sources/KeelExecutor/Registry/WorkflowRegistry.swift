@@ -91,7 +91,7 @@ public final class WorkflowRegistry: Service, Sendable {
                 definition, version: number, changeDescription: changeDescription, createdBy: createdBy, rollbackOf: rollbackOf)
             let event = try writer.event(
                 type: WorkflowDirectory.versionedType, topic: Self.topic, tenant: tenant, data: data,
-                id: "\(tenant)/\(definition.id)@v\(number)", partitionKey: "\(definition.id)@v\(number)", nowMs: nowMs)
+                id: "\(tenant)/\(definition.id)@v\(number)", nowMs: nowMs)
             try await appendAndApply(event)
             guard let version = directory.version(tenant: tenant, workflowId: definition.id, version: number) else {
                 throw WorkflowRegistryError(message: "version \(number) of \(definition.id) was registered elsewhere at the same time; retry")
@@ -106,8 +106,10 @@ public final class WorkflowRegistry: Service, Sendable {
             let number = directory.nextVersion(tenant: tenant, workflowId: workflowId)
             let event = try writer.event(
                 type: WorkflowDirectory.deletedType, topic: Self.topic, tenant: tenant,
-                data: .object(["workflowId": .string(workflowId), "version": .int(Int64(number))]),
-                id: "\(tenant)/\(workflowId)@v\(number)", partitionKey: "\(workflowId)@v\(number)", nowMs: nowMs)
+                data: .object([
+                    "workflowId": .string(workflowId), "version": .int(Int64(number)), "versionKey": .string("\(workflowId)@v\(number)"),
+                ]),
+                id: "\(tenant)/\(workflowId)@v\(number)", nowMs: nowMs)
             try await appendAndApply(event)
         }
     }

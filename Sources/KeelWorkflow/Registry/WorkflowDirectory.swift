@@ -114,6 +114,7 @@ public struct WorkflowDirectory: Sendable {
     {
         var members: [String: JSONValue] = [
             "workflowId": .string(definition.id), "version": .int(Int64(version)), "definition": definition.source,
+            "versionKey": .string("\(definition.id)@v\(version)"),
             "format": .string(definition.format.rawValue),
         ]
         if let changeDescription { members["changeDescription"] = .string(changeDescription) }
