@@ -12,7 +12,7 @@ struct Keel: AsyncParsableCommand {
         discussion: "Every action is a CloudEvent on a topic. Exit codes: 0 ok, 1 runtime failure, 2 usage or validation error.",
         subcommands: [
             TopicsCommand.self, ProduceCommand.self, TailCommand.self, BenchCommand.self, ServeCommand.self, DemoCommand.self,
-            ProjectionsCommand.self, ReplayCommand.self, DLQCommand.self,
+            ProjectionsCommand.self, ReplayCommand.self, DLQCommand.self, WorkflowsCommand.self, RunsCommand.self,
         ]
     )
 

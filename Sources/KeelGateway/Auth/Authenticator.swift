@@ -103,7 +103,9 @@ public struct Authenticator: Sendable {
     /// its hash in constant time, like the bootstrap key).
     private func localOperator(_ token: String) -> Principal? {
         guard let localOperatorHash, SecretHasher.verify(secret: token, against: localOperatorHash) else { return nil }
-        return Principal(credential: .localOperator, tenant: nil, roles: [.operator])
+        // The machine's operator (whoever can read DIR/server.json) runs the CLI's writes: operating
+        // projections and workflows, and starting runs (`keel runs start`); never key management.
+        return Principal(credential: .localOperator, tenant: nil, roles: [.operator, .producer])
     }
 
     /// Every credential's tenant must exist and not be suspended (API keys check it below).

@@ -174,7 +174,19 @@ struct WorkflowController {
             throw Problem.badRequest("reason must be a string", field: "reason")
         }
         // Another tenant's run is reported exactly like a missing one.
-        guard try await readRun(tenant: tenant, runId: id) != nil else { throw Self.noRun(id) }
+        guard let run = try await readRun(tenant: tenant, runId: id) else { throw Self.noRun(id) }
+        // The executor decides every command against the run's own state; answering here from the
+        // projection (which may lag a moment) spares the caller a silent no-op in the common case.
+        if let status = run["status"]?.stringValue.flatMap(RunStatus.init(rawValue:)) {
+            let allowed: Bool
+            switch action {
+            case .retry: allowed = status == .failed || status == .failedWaiting
+            case .resume: allowed = status == .paused || status == .failedWaiting
+            case .pause: allowed = status == .running
+            case .cancel, .terminate: allowed = !status.isTerminal
+            }
+            guard allowed else { throw Problem(.conflict, "run \(id) is \(status.rawValue): it cannot be \(action.pastTense)") }
+        }
         try await Self.logCall {
             try await runs.control(
                 tenant: tenant, runId: id, action: action, by: principal.subject, reason: body["reason"]?.stringValue,
@@ -374,5 +386,17 @@ enum RunHistory {
         }
         try? await consumer.close()
         return events.sorted { ($0.jsonData?["seq"]?.intValue ?? 0) < ($1.jsonData?["seq"]?.intValue ?? 0) }
+    }
+}
+
+extension RunControl {
+    var pastTense: String {
+        switch self {
+        case .cancel: "cancelled"
+        case .terminate: "terminated"
+        case .pause: "paused"
+        case .resume: "resumed"
+        case .retry: "retried"
+        }
     }
 }

@@ -41,10 +41,12 @@ struct LocalServerClient: Sendable {
             body: .object(reason.map { ["reason": .string($0)] } ?? [:]))
     }
 
-    private func call(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async throws -> JSONValue {
+    /// Any call of the server's API as the local operator, acting in `tenant` when given.
+    func call(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, tenant: String? = nil) async throws -> JSONValue {
         var request = HTTPClientRequest(url: server.url + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(server.token)")
+        if let tenant { request.headers.add(name: "X-Keel-Tenant", value: tenant) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body.serialized()))
@@ -69,7 +71,7 @@ struct LocalServerClient: Sendable {
     }
 
     /// A path segment: ids hold `:` and `.`, which paths allow; anything else is percent-encoded.
-    private static func segment(_ text: String) -> String {
+    static func segment(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~:")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
