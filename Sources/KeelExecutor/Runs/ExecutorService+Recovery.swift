@@ -14,28 +14,14 @@ extension LoopContext {
         let topicPartition = TopicPartition(RunRequests.runsTopic, partition)
         var states: [String: RunState] = [:]
         do {
-            let end = try await LogOffsets.ends(of: [RunRequests.runsTopic], in: log)[topicPartition] ?? 0
-            if end > 0 {
-                let reader = try await log.makeConsumer(
-                    ConsumerConfiguration(subscription: .partitions([topicPartition]), start: .earliest, maxBatchSize: 2000))
-                var position: Int64 = 0
-                var idle = 0
-                while position < end, idle < 50 {
-                    guard case .records(let records)? = try await reader.poll(timeout: .milliseconds(100)) else {
-                        idle += 1
-                        continue
-                    }
-                    idle = 0
-                    for record in records {
-                        position = record.offset + 1
-                        guard let key = record.key.map({ String(decoding: $0, as: UTF8.self) }),
-                            let event = try? KafkaBinding.decodeStamped(key: record.key, value: record.value, headers: record.headers),
-                            let data = event.jsonData, let runEvent = RunEvent(type: event.type, data: data)
-                        else { continue }
-                        states[key] = RunState.evolve(states[key], runEvent, kinds: service.configuration.kinds)
-                    }
+            try await log.readPartitionToEnd(topicPartition) { records in
+                for record in records {
+                    guard let key = record.key.map({ String(decoding: $0, as: UTF8.self) }),
+                        let event = try? KafkaBinding.decodeStamped(key: record.key, value: record.value, headers: record.headers),
+                        let data = event.jsonData, let runEvent = RunEvent(type: event.type, data: data)
+                    else { continue }
+                    states[key] = RunState.evolve(states[key], runEvent, kinds: service.configuration.kinds)
                 }
-                try? await reader.close()
             }
         } catch {
             service.logger.error("executor: could not recover partition", metadata: ["partition": "\(partition)", "error": "\(error)"])

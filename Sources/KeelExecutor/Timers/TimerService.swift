@@ -104,24 +104,9 @@ public final class TimerService: Service, Sendable {
 
     func rebuild(_ partition: TopicPartition, into book: inout TimerBook) async {
         do {
-            let end = try await LogOffsets.ends(of: [Self.topic], in: writer.log)[partition] ?? 0
-            guard end > 0 else { return }
-            let reader = try await writer.log.makeConsumer(
-                ConsumerConfiguration(subscription: .partitions([partition]), start: .earliest, maxBatchSize: 2000))
-            var position: Int64 = 0
-            var idle = 0
-            while position < end, idle < 50 {
-                guard case .records(let records)? = try await reader.poll(timeout: .milliseconds(100)) else {
-                    idle += 1
-                    continue
-                }
-                idle = 0
-                for record in records {
-                    position = record.offset + 1
-                    book.apply(record)
-                }
+            try await writer.log.readPartitionToEnd(partition) { records in
+                for record in records { book.apply(record) }
             }
-            try? await reader.close()
         } catch {
             logger.error("timers: could not rebuild a partition", metadata: ["partition": "\(partition)", "error": "\(error)"])
         }

@@ -357,34 +357,16 @@ enum RunHistory {
         guard let description = try await log.describeTopic(topic) else { return [] }
         let key = tenant + KeyRule.tenantSeparator + runId
         let partition = KafkaPartitioner.partition(forKey: Array(key.utf8), partitions: description.partitions)
-        let end = try await LogOffsets.ends(of: [topic], in: log)[TopicPartition(topic, partition)] ?? 0
-        guard end > 0 else { return [] }
-        let consumer = try await log.makeConsumer(
-            ConsumerConfiguration(subscription: .partitions([TopicPartition(topic, partition)]), start: .earliest))
         var events: [CloudEvent] = []
-        var position: Int64 = 0
-        var idlePolls = 0
-        do {
-            while position < end, idlePolls < 50 {
-                guard case .records(let records)? = try await consumer.poll(timeout: .milliseconds(100)) else {
-                    idlePolls += 1
-                    continue
-                }
-                idlePolls = 0
-                for record in records {
-                    position = record.offset + 1
-                    guard record.offset < end, record.key.map({ $0.elementsEqual(key.utf8) }) == true,
-                        let event = try? KafkaBinding.decodeStamped(key: record.key, value: record.value, headers: record.headers),
-                        event.tenantid == tenant
-                    else { continue }
-                    events.append(event)
-                }
+        try await log.readPartitionToEnd(TopicPartition(topic, partition), maxBatchSize: 1000) { records in
+            for record in records {
+                guard record.key.map({ $0.elementsEqual(key.utf8) }) == true,
+                    let event = try? KafkaBinding.decodeStamped(key: record.key, value: record.value, headers: record.headers),
+                    event.tenantid == tenant
+                else { continue }
+                events.append(event)
             }
-        } catch {
-            try? await consumer.close()
-            throw error
         }
-        try? await consumer.close()
         return events.sorted { ($0.jsonData?["seq"]?.intValue ?? 0) < ($1.jsonData?["seq"]?.intValue ?? 0) }
     }
 }
